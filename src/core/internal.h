@@ -1,0 +1,270 @@
+/* internal.h -- private structures of the lsql core and the backend interface.
+ *
+ * Every mode (local file / memory, later remote and replica) is a backend: a
+ * table of functions (lsql_backend) over which the core implements the public
+ * API once. The core owns handles, errors, parameters, the statement cache and
+ * rows; a backend owns only its native connection and statement objects. */
+#ifndef LSQL_INTERNAL_H
+#define LSQL_INTERNAL_H
+
+#include "lsql.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LSQL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LSQL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LSQL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define LSQL_LIKELY(x) (x)
+#define LSQL_UNLIKELY(x) (x)
+#define LSQL_PRINTF(a, b)
+#endif
+
+/* Magic words: checked on entry of every public function. */
+#define LSQL_MAGIC_DB 0x6c73444bu   /* "lsDB" */
+#define LSQL_MAGIC_CONN 0x6c73434eu /* "lsCN" */
+#define LSQL_MAGIC_STMT 0x6c735354u /* "lsST" */
+#define LSQL_MAGIC_ROWS 0x6c735253u /* "lsRS" */
+#define LSQL_MAGIC_ROW 0x6c735231u  /* "lsR1" */
+#define LSQL_MAGIC_DEAD 0xdeadbeefu
+
+/* ---- memory (alloc.c) --------------------------------------------------- */
+void *lsql__malloc(size_t n);
+void *lsql__calloc(size_t n, size_t size);
+void *lsql__realloc(void *p, size_t n);
+void lsql__free(void *p);
+char *lsql__strndup(const char *s, size_t n);
+char *lsql__strdup(const char *s);
+int lsql__alloc_install_sqlite(void); /* routes SQLite to the allocator */
+bool lsql__alloc_is_custom(void);
+
+/* ---- global state (init.c) ---------------------------------------------- */
+int lsql__ensure_init(void);
+bool lsql__initialized(void);
+void lsql__log(int level, const char *fmt, ...) LSQL_PRINTF(2, 3);
+void lsql__db_count_add(int delta);
+
+/* ---- errors (error.c) --------------------------------------------------- */
+/* Fills *e: code/class, message (printf), everything else reset. */
+void lsql__err_set(lsql_error *e, int code, const char *fmt, ...)
+    LSQL_PRINTF(3, 4);
+void lsql__err_vset(lsql_error *e, int code, const char *fmt, va_list ap);
+/* Copies an error to the caller's struct (if any); returns e->ext_code. */
+int lsql__err_out(const lsql_error *e, lsql_error *out);
+static inline void lsql__err_ok(lsql_error *out)
+{
+    if (out) {
+        out->code = 0;
+        out->ext_code = 0;
+    }
+}
+/* Error for a call that has no connection to record it on. */
+int lsql__fail(lsql_error *out, int code, const char *fmt, ...)
+    LSQL_PRINTF(3, 4);
+/* Retryable classification of a code (BUSY, LOCKED...). */
+bool lsql__code_retryable(int code);
+
+/* ---- backend interface -------------------------------------------------- */
+typedef struct lsql_backend lsql_backend;
+
+/* What a database needs to remember from its options. */
+typedef struct lsql_db_config {
+    int mode;
+    char *path;     /* LOCAL: file path; MEMORY: shared memdb URI */
+    char *url;      /* reserved: remote */
+    char *auth_token;
+    unsigned flags;
+    uint32_t busy_timeout_ms;
+    uint32_t cache_size_kib;
+    int stmt_cache_capacity;
+    int open_mode; /* 0 = rwc, 1 = ro, 2 = rw */
+} lsql_db_config;
+
+struct lsql_db {
+    uint32_t magic;
+    lsql_db_config cfg;
+    const lsql_backend *be;
+    void *be_db; /* backend's per-database state (may be NULL) */
+    pthread_mutex_t mu; /* guards conns list */
+    lsql_conn *conns;   /* every open connection (doubly linked) */
+};
+
+/* A statement. The rows handle of a statement is embedded: a statement has
+ * at most one open rows handle, so lsql_query never allocates one. */
+struct lsql_rows {
+    uint32_t magic;
+    int state; /* ROWS_* */
+    int last;  /* LSQL_ROW, LSQL_DONE or the error that ended it */
+    lsql_stmt *st;
+};
+
+enum { ROWS_CLOSED = 0, ROWS_FRESH, ROWS_ON_ROW, ROWS_ENDED };
+
+enum {
+    ST_ORIGIN_USER = 0,  /* lsql_prepare without CACHED */
+    ST_ORIGIN_CACHED,    /* lsql_prepare CACHED: finalize returns it to the cache */
+    ST_ORIGIN_INTERNAL   /* one-shot calls: lsql_rows_free returns it to the cache */
+};
+
+struct lsql_stmt {
+    uint32_t magic;
+    int origin;       /* ST_ORIGIN_* */
+    bool busy;        /* an open rows handle or a step in progress */
+    bool has_rows;    /* rows handle open */
+    bool cacheable;   /* may go to the cache when released */
+    bool has_tail;    /* SQL holds more than one statement */
+    bool on_row;      /* the last step gave LSQL_ROW */
+    lsql_conn *conn;
+    void *bs;         /* backend statement */
+    /* cache key (owned): SQL text the statement was looked up by */
+    char *key;
+    size_t keylen;
+    uint64_t hash;
+    size_t tail_off; /* offset of the tail within key */
+    int kind;         /* LSQL_KIND_* from the backend's prepare */
+    /* links: live list (checked-out statements) or cache LRU + bucket chain */
+    lsql_stmt *prev, *next;
+    lsql_stmt *hnext;
+    lsql_rows rows;
+};
+
+/* Statement cache (cache.c): idle statements, LRU order, hashed by SQL. */
+typedef struct lsql_stmt_cache {
+    int capacity;
+    int size;
+    lsql_stmt **buckets;
+    size_t nbuckets; /* power of two or 0 */
+    lsql_stmt *lru_head; /* most recently used */
+    lsql_stmt *lru_tail; /* least recently used */
+    uint64_t hits, misses, evictions;
+} lsql_stmt_cache;
+
+struct lsql_conn {
+    uint32_t magic;
+    lsql_db *db;
+    const lsql_backend *be;
+    void *bc; /* backend connection */
+    lsql_conn *prev, *next; /* in db->conns */
+    lsql_stmt *live;        /* checked-out statements (user + internal) */
+    lsql_stmt_cache cache;
+    lsql_error last; /* last error */
+};
+
+struct lsql_backend {
+    const char *name;
+    /* database-level: validate/create and keep per-db state. */
+    int (*db_open)(lsql_db *db, lsql_error *e);
+    void (*db_close)(lsql_db *db);
+    /* connection */
+    int (*conn_open)(lsql_conn *c, lsql_error *e);
+    int (*conn_close)(lsql_conn *c, lsql_error *e); /* rolls back, frees bc */
+    int (*native)(lsql_conn *c, void **out);
+    /* statements: prepare fills st->bs, st->kind and *tail; on failure it
+     * fills *e. */
+    int (*prepare)(lsql_conn *c, const char *sql, size_t n, bool nul_term,
+                   unsigned flags, lsql_stmt *st, const char **tail,
+                   lsql_error *e);
+    void (*finalize)(lsql_stmt *st);
+    /* bind: returns an lsql code, and on error fills c->last */
+    int (*bind)(lsql_stmt *st, int idx, const lsql_value *v, int lifetime);
+    int (*param_count)(const lsql_stmt *st);
+    const char *(*param_name)(const lsql_stmt *st, int idx);
+    int (*param_index)(const lsql_stmt *st, const char *prefixed_name);
+    /* step: LSQL_ROW / LSQL_DONE, or an error code with c->last filled */
+    int (*step)(lsql_stmt *st);
+    void (*reset)(lsql_stmt *st);
+    void (*clear_bindings)(lsql_stmt *st);
+    int (*column_count)(const lsql_stmt *st);
+    const char *(*column_name)(const lsql_stmt *st, int col);
+    const char *(*column_decltype)(const lsql_stmt *st, int col);
+    const char *(*column_table)(const lsql_stmt *st, int col);
+    const char *(*column_origin)(const lsql_stmt *st, int col);
+    int (*column_type)(lsql_stmt *st, int col);
+    int64_t (*column_int64)(lsql_stmt *st, int col);
+    double (*column_double)(lsql_stmt *st, int col);
+    /* bytes of a TEXT (as_text) or BLOB value; NUL-terminated */
+    const void *(*column_bytes)(lsql_stmt *st, int col, size_t *n, bool as_text);
+    void (*stmt_info)(const lsql_stmt *st, lsql_stmt_info *out);
+    const char *(*stmt_sql)(const lsql_stmt *st);
+    /* metadata: LSQL_OK or LSQL_NOTSUP_BACKEND */
+    int (*meta)(lsql_conn *c, int what, int64_t *out);
+};
+
+enum {
+    META_LAST_ROWID,
+    META_CHANGES,
+    META_TOTAL_CHANGES,
+    META_AUTOCOMMIT,
+    META_TXN_STATE
+};
+
+extern const lsql_backend lsql__local_backend;
+
+/* ---- connection helpers (conn.c) ---------------------------------------- */
+/* Records an error on the connection and copies it to `out`. */
+int lsql__conn_fail(lsql_conn *c, lsql_error *out, int code, const char *fmt,
+                    ...) LSQL_PRINTF(4, 5);
+/* Copies the connection's last error to `out` and returns its code. */
+static inline int lsql__conn_err(lsql_conn *c, lsql_error *out)
+{
+    return lsql__err_out(&c->last, out);
+}
+static inline void lsql__conn_ok(lsql_conn *c, lsql_error *out)
+{
+    c->last.code = 0;
+    c->last.ext_code = 0;
+    lsql__err_ok(out);
+}
+static inline bool lsql__conn_valid(const lsql_conn *c)
+{
+    return c && c->magic == LSQL_MAGIC_CONN;
+}
+static inline bool lsql__stmt_valid(const lsql_stmt *s)
+{
+    return s && s->magic == LSQL_MAGIC_STMT;
+}
+void lsql__conn_destroy(lsql_conn *c, int *rc_out); /* used by db close */
+
+/* ---- statements (stmt.c) ------------------------------------------------ */
+void lsql__live_link(lsql_conn *c, lsql_stmt *st);
+void lsql__live_unlink(lsql_conn *c, lsql_stmt *st);
+/* Gets a prepared statement for sql[0..n) from the cache or by preparing it;
+ * the result is linked in the live list. */
+int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
+                       int origin, unsigned flags, lsql_stmt **out,
+                       const char **tail, lsql_error *out_err);
+/* Returns a statement: to the cache if possible, else destroys it. */
+void lsql__stmt_release(lsql_stmt *st);
+void lsql__stmt_destroy(lsql_stmt *st);
+int lsql__run_to_done(lsql_stmt *st, int64_t *changes, lsql_error *out);
+int lsql__column_value(lsql_stmt *st, int col, lsql_value *out);
+void lsql__rows_open(lsql_stmt *st);
+int lsql__row_from_stmt(lsql_stmt *st, lsql_row **out);
+
+/* ---- cache (cache.c) ---------------------------------------------------- */
+uint64_t lsql__hash(const char *s, size_t n);
+lsql_stmt *lsql__cache_take(lsql_stmt_cache *k, const char *sql, size_t n,
+                            uint64_t h);
+/* Puts an idle statement in the cache; returns false when it cannot be held
+ * (the caller destroys it). */
+bool lsql__cache_put(lsql_stmt_cache *k, lsql_stmt *st);
+void lsql__cache_clear(lsql_stmt_cache *k);
+int lsql__cache_set_capacity(lsql_stmt_cache *k, int cap);
+
+/* ---- parameters (params.c) ---------------------------------------------- */
+int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
+                      int lifetime);
+int lsql__find_param(const lsql_stmt *st, const char *name);
+
+/* ---- values (value.c) --------------------------------------------------- */
+int lsql__value_check(const lsql_value *v);
+
+/* ---- URL (url.c) -------------------------------------------------------- */
+int lsql__url_parse(const char *url, lsql_db_opts *o, char **path_owned,
+                    lsql_error *e);
+
+#endif

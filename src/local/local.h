@@ -1,0 +1,31 @@
+/* local.h -- private state of the local (SQLite file / memory) backend. */
+#ifndef LSQL_LOCAL_H
+#define LSQL_LOCAL_H
+
+#include "../core/internal.h"
+
+#include <sqlite3.h>
+
+typedef struct local_conn {
+    sqlite3 *db;
+    /* statement classifier: the authorizer records the strongest top-level
+     * action SQLite reports while one of our prepares runs. */
+    bool classifying;
+    int kind;
+    int prio;
+} local_conn;
+
+#define LC(c) ((local_conn *)(c)->bc)
+#define SS(st) ((sqlite3_stmt *)(st)->bs)
+
+/* Fills *e from the connection's SQLite error state for result `rc`
+ * (extended codes, message, offset, constraint details) and returns the lsql
+ * code. `prefix` (may be NULL) is prepended to the message. */
+int local__error(sqlite3 *db, int rc, lsql_error *e, const char *prefix);
+/* Maps a SQLite result code to an lsql code (NOMEM variants to LSQL_NOMEM). */
+int local__code(int rc);
+/* The authorizer that classifies statements during prepare. */
+int local__authorizer(void *ctx, int action, const char *a1, const char *a2,
+                      const char *dbname, const char *trigger);
+
+#endif
