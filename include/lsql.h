@@ -281,9 +281,11 @@ LSQL_API void lsql_free(void *p);
 typedef void (*lsql_log_fn)(int level, const char *msg, void *ctx);
 
 /* Installs the log callback (NULL disables logging; the default) receiving
- * messages at `max_level` and more severe. SQLite's own log
- * (SQLITE_CONFIG_LOG) is forwarded at WARN level when the callback is set
- * before initialisation. The library never prints. Not thread-safe: call it
+ * messages at `max_level` and more severe. When the callback is set before
+ * initialisation, SQLite's own log (SQLITE_CONFIG_LOG) is forwarded too:
+ * warnings, notices, corruption and I/O errors at WARN; the rest (SQLite logs
+ * every failed prepare and step, which lsql also returns to the caller) at
+ * DEBUG. The library never prints. Not thread-safe: call it
  * at start-up. Returns LSQL_OK or LSQL_INVALID_ARG (bad level). */
 LSQL_API int lsql_set_log(lsql_log_fn fn, int max_level, void *ctx);
 
@@ -379,7 +381,8 @@ LSQL_API void lsql_value_release(lsql_value *v);
 
 /* A parameter: `name` NULL means positional. A name may be given with its
  * prefix (":id", "@id", "$id", "?3") or without (":", "@" and "$" are tried
- * in that order). Both the name and the value are borrowed for the call. */
+ * in that order). "?N" matches only a numbered parameter written "?N" in the
+ * SQL; anonymous "?" parameters are bound positionally. Both the name and the value are borrowed for the call. */
 typedef struct lsql_param {
     const char *name;
     lsql_value value;
@@ -458,8 +461,9 @@ LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
  * ms; foreign_keys=ON; synchronous=NORMAL when in WAL; SQLITE_OPEN_NOMUTEX
  * (a connection has one user at a time); cache_size 8192 KiB;
  * secure_delete=OFF (Debian builds SQLite with it ON); temp_store=MEMORY.
- * A MEMORY database is shared by all connections of the lsql_db (it lives
- * while at least one connection is open) unless LSQL_DB_MEMORY_PRIVATE.
+ * A MEMORY database is shared by all connections of the lsql_db and lives as
+ * long as the lsql_db (even with no connection open); with
+ * LSQL_DB_MEMORY_PRIVATE each connection has its own, gone at its close.
  * Errors: LSQL_INVALID_ARG/OPTION, LSQL_NOTSUP_MODE (REMOTE, REPLICA in this
  * version), LSQL_CANTOPEN, LSQL_NOTADB, LSQL_NOMEM, ... Thread-safe. */
 LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
@@ -709,7 +713,13 @@ LSQL_API int lsql_param_index(const lsql_stmt *st, const char *name);
 LSQL_API const char *lsql_stmt_sql(const lsql_stmt *st);
 LSQL_API lsql_conn *lsql_stmt_conn(const lsql_stmt *st);
 
-/* Statement kinds, as SQLite's compiler sees them (not guessed from text). */
+/* Statement kinds, as SQLite's compiler sees them (an authorizer records the
+ * actions it reports while the statement is prepared; nothing is guessed from
+ * the text). A few statements give the compiler nothing to report: VACUUM,
+ * REINDEX when there is no index to rebuild, and DDL that compiles to a no-op
+ * (DROP ... IF EXISTS of a missing object, CREATE ... IF NOT EXISTS of an
+ * existing one); for those alone the leading keyword decides (VACUUM,
+ * REINDEX, DROP, CREATE). */
 #define LSQL_KIND_OTHER 0
 #define LSQL_KIND_SELECT 1
 #define LSQL_KIND_INSERT 2

@@ -111,18 +111,39 @@ static void sq_shutdown(void *ctx) { (void)ctx; }
 static const sqlite3_mem_methods sq_methods = {
     sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup, sq_init, sq_shutdown, NULL};
 
+/* SQLite's own allocator, saved before lsql first replaces it, so that
+ * restoring the default (lsql_set_allocator(NULL) after lsql_shutdown) gives
+ * SQLite back its methods instead of shims over a cleared table. */
+static sqlite3_mem_methods g_sqlite_default;
+static bool g_saved_default, g_shims_installed;
+
 int lsql__alloc_install_sqlite(void)
 {
-    if (!g_custom)
+    if (!g_custom && !g_shims_installed)
         return LSQL_OK;
-    int rc = sqlite3_config(SQLITE_CONFIG_MALLOC, &sq_methods);
-    return rc == SQLITE_OK ? LSQL_OK : LSQL_MISUSE_INIT;
+    if (!g_saved_default) {
+        if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_sqlite_default) != SQLITE_OK)
+            return LSQL_MISUSE_INIT;
+        g_saved_default = true;
+    }
+    const sqlite3_mem_methods *m = g_custom ? &sq_methods : &g_sqlite_default;
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, m) != SQLITE_OK)
+        return LSQL_MISUSE_INIT;
+    g_shims_installed = g_custom;
+    return LSQL_OK;
 }
 
+/* True when SQLite is initialised (by lsql or by anything else in the
+ * process): its configuration calls then answer SQLITE_MISUSE. */
+static bool sqlite_initialized(void)
+{
+    sqlite3_mem_methods probe;
+    return sqlite3_config(SQLITE_CONFIG_GETMALLOC, &probe) != SQLITE_OK;
+}
 
 LSQL_API int lsql_set_allocator(const lsql_allocator *a, lsql_allocator *old)
 {
-    if (lsql__initialized())
+    if (lsql__initialized() || sqlite_initialized())
         return LSQL_MISUSE_INIT;
     if (a && (!a->malloc_fn || !a->realloc_fn || !a->free_fn))
         return LSQL_INVALID_ARG;

@@ -111,6 +111,7 @@ LSQL_API int lsql_rows_next(lsql_rows *r, lsql_error *err)
     r->state = ROWS_ENDED;
     r->last = rc;
     if (rc == LSQL_DONE) {
+        lsql__stmt_done(st);
         lsql__conn_ok(c, err);
         return rc;
     }

@@ -126,6 +126,7 @@ struct lsql_stmt {
     uint64_t hash;
     size_t tail_off; /* offset of the tail within key */
     int kind;         /* LSQL_KIND_* from the backend's prepare */
+    uint32_t epoch;   /* conn->schema_epoch when prepared */
     /* links: live list (checked-out statements) or cache LRU + bucket chain */
     lsql_stmt *prev, *next;
     lsql_stmt *hnext;
@@ -152,6 +153,10 @@ struct lsql_conn {
     lsql_stmt *live;        /* checked-out statements (user + internal) */
     lsql_stmt_cache cache;
     lsql_error last; /* last error */
+    /* bumped when DDL run through this connection finishes: cached
+     * statements prepared before are prepared again (their column metadata
+     * would be stale until their first step otherwise) */
+    uint32_t schema_epoch;
 };
 
 struct lsql_backend {
@@ -169,6 +174,9 @@ struct lsql_backend {
                    unsigned flags, lsql_stmt *st, const char **tail,
                    lsql_error *e);
     void (*finalize)(lsql_stmt *st);
+    /* true when a prepared statement no longer matches the schema and must
+     * be prepared again before its metadata can be trusted (may be NULL) */
+    bool (*expired)(const lsql_stmt *st);
     /* bind: returns an lsql code, and on error fills c->last */
     int (*bind)(lsql_stmt *st, int idx, const lsql_value *v, int lifetime);
     int (*param_count)(const lsql_stmt *st);
@@ -230,6 +238,12 @@ static inline bool lsql__stmt_valid(const lsql_stmt *s)
 void lsql__conn_destroy(lsql_conn *c, int *rc_out); /* used by db close */
 
 /* ---- statements (stmt.c) ------------------------------------------------ */
+/* To call when a statement returned LSQL_DONE. */
+static inline void lsql__stmt_done(lsql_stmt *st)
+{
+    if (st->kind >= LSQL_KIND_CREATE && st->kind <= LSQL_KIND_ALTER)
+        st->conn->schema_epoch++;
+}
 void lsql__live_link(lsql_conn *c, lsql_stmt *st);
 void lsql__live_unlink(lsql_conn *c, lsql_stmt *st);
 /* Gets a prepared statement for sql[0..n) from the cache or by preparing it;

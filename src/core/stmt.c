@@ -69,6 +69,12 @@ int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
     if (use_cache) {
         h = lsql__hash(sql, n);
         st = lsql__cache_take(&c->cache, sql, n, h);
+        if (st && (st->epoch != c->schema_epoch || (c->be->expired && c->be->expired(st)))) {
+            /* the schema changed under it: prepare it again, so column
+             * metadata is right before the first step */
+            lsql__stmt_destroy(st);
+            st = NULL;
+        }
         if (st) {
             st->origin = origin;
             lsql__live_link(c, st);
@@ -84,6 +90,7 @@ int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
     st->magic = LSQL_MAGIC_STMT;
     st->conn = c;
     st->origin = origin;
+    st->epoch = c->schema_epoch;
     if (origin != ST_ORIGIN_USER)
         flags |= LSQL_PREPARE_PERSISTENT;
     const char *t = NULL;
@@ -293,6 +300,7 @@ LSQL_API int lsql_step(lsql_stmt *st, lsql_error *err)
     }
     st->on_row = false;
     if (rc == LSQL_DONE) {
+        lsql__stmt_done(st);
         lsql__conn_ok(c, err);
         return rc;
     }
@@ -328,6 +336,7 @@ int lsql__run_to_done(lsql_stmt *st, int64_t *changes, lsql_error *out)
         ;
     if (rc != LSQL_DONE)
         return lsql__conn_err(c, out);
+    lsql__stmt_done(st);
     if (changes) {
         *changes = 0;
         if (st->kind == LSQL_KIND_INSERT || st->kind == LSQL_KIND_UPDATE ||

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static int journal_mode(sqlite3 *s, const char *set, bool *wal);
+
 /* ---- database level ------------------------------------------------------ */
 
 typedef struct local_db {
@@ -99,8 +101,20 @@ static int local_db_open(lsql_db *db, lsql_error *e)
         ld->anchor = s;
         return LSQL_OK;
     }
-    /* Validate that it is a database (sqlite opens lazily). */
+    /* Validate that it is a database (sqlite opens lazily), and switch the
+     * file to WAL once, here, rather than from every connection. */
     rc = sqlite3_exec(s, "SELECT 1 FROM sqlite_schema LIMIT 0", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && !(db->cfg.flags & (LSQL_DB_NO_WAL | LSQL_DB_READONLY))) {
+        bool wal = false;
+        if (!db->cfg.busy_timeout_ms || (db->cfg.flags & LSQL_DB_NO_BUSY_TIMEOUT))
+            sqlite3_busy_timeout(s, 0);
+        else
+            sqlite3_busy_timeout(s, (int)(db->cfg.busy_timeout_ms > INT32_MAX ? INT32_MAX
+                                                                           : db->cfg.busy_timeout_ms));
+        rc = journal_mode(s, NULL, &wal);
+        if (rc == SQLITE_OK && !wal)
+            rc = journal_mode(s, "WAL", &wal);
+    }
     if (rc != SQLITE_OK) {
         char prefix[300];
         snprintf(prefix, sizeof prefix, "cannot open '%.256s'", db->cfg.path);
@@ -127,6 +141,29 @@ static void local_db_close(lsql_db *db)
 
 /* ---- connection ------------------------------------------------------------ */
 
+/* Runs "PRAGMA journal_mode" (set = NULL) or "PRAGMA journal_mode=<set>" and
+ * tells whether the result is WAL. Returns a SQLite code. */
+static int journal_mode(sqlite3 *s, const char *set, bool *wal)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode%s%s", set ? "=" : "", set ? set : "");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *m = sqlite3_column_text(st, 0);
+        if (!m) {
+            rc = SQLITE_NOMEM;
+        } else {
+            *wal = !strcmp((const char *)m, "wal");
+            rc = SQLITE_OK;
+        }
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int apply_defaults(lsql_conn *c, lsql_error *e)
 {
     const lsql_db_config *cfg = &c->db->cfg;
@@ -150,24 +187,21 @@ static int apply_defaults(lsql_conn *c, lsql_error *e)
         return local__error(s, rc, e, "applying connection defaults");
     bool wal = false;
     if (cfg->mode == LSQL_MODE_LOCAL && !(f & LSQL_DB_NO_WAL) && !(f & LSQL_DB_READONLY)) {
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(s, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const unsigned char *m = sqlite3_column_text(st, 0);
-            if (!m && sqlite3_errcode(s) == SQLITE_NOMEM)
-                rc = SQLITE_NOMEM;
-            else
-                wal = m && !strcmp((const char *)m, "wal"), rc = SQLITE_OK;
-        }
-        if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-            rc = local__error(s, rc, e, "setting journal_mode=WAL");
-            sqlite3_finalize(st);
-            return rc;
-        }
-        sqlite3_finalize(st);
+        /* lsql_db_open already switched the file to WAL (persistent); a
+         * connection only reads the mode, and switches only if someone changed
+         * it since. Switching from many connections at once would give BUSY
+         * without calling the busy handler. */
+        rc = journal_mode(s, NULL, &wal);
+        if (rc == LSQL_OK && !wal)
+            rc = journal_mode(s, "WAL", &wal);
+        if (rc)
+            return local__error(s, rc, e, "setting journal_mode=WAL");
         if (!wal)
             lsql__log(LSQL_LOG_WARN, "%s: journal_mode=WAL was refused; keeping the file's mode",
                       cfg->path);
+    } else if (cfg->mode == LSQL_MODE_LOCAL) {
+        if ((rc = journal_mode(s, NULL, &wal)))
+            return local__error(s, rc, e, "reading journal_mode");
     }
     if (wal && !(f & LSQL_DB_NO_SYNC_NORMAL) &&
         (rc = sqlite3_exec(s, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL)) != SQLITE_OK)
@@ -241,7 +275,7 @@ static int local_prepare(lsql_conn *c, const char *sql, size_t n, bool nul_term,
     if (rc != SQLITE_OK)
         return local__error(lc->db, rc, e, NULL);
     st->bs = s;
-    st->kind = lc->kind;
+    st->kind = lc->prio ? lc->kind : (s ? local__kind_fallback(sqlite3_sql(s)) : LSQL_KIND_OTHER);
     return LSQL_OK;
 }
 
@@ -249,6 +283,11 @@ static void local_finalize(lsql_stmt *st)
 {
     sqlite3_finalize(SS(st));
     st->bs = NULL;
+}
+
+static bool local_expired(const lsql_stmt *st)
+{
+    return sqlite3_expired(SS(st)) != 0;
 }
 
 static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
@@ -416,6 +455,7 @@ const lsql_backend lsql__local_backend = {
     .native = local_native,
     .prepare = local_prepare,
     .finalize = local_finalize,
+    .expired = local_expired,
     .bind = local_bind,
     .param_count = local_param_count,
     .param_name = local_param_name,

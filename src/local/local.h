@@ -28,4 +28,8 @@ int local__code(int rc);
 int local__authorizer(void *ctx, int action, const char *a1, const char *a2,
                       const char *dbname, const char *trigger);
 
+/* Kind of a statement SQLite reported no action for (VACUUM, no-op DDL),
+ * from its leading keyword. */
+int local__kind_fallback(const char *sql);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int local__code(int rc)
 {
@@ -32,55 +33,64 @@ static int constraint_kind(int ext)
     }
 }
 
-/* For "UNIQUE constraint failed: t.a, t.b" finds the unique index of table t
- * on exactly (a, b) and copies its name. Best effort: leaves `out` empty when
- * the schema cannot be read. */
-static void unique_index_name(sqlite3 *db, const char *cols, char *out, size_t cap)
+/* Looks up the unique index of `table` whose columns are exactly `cols`
+ * ("a,b", in index order). */
+static bool lookup_unique_index(sqlite3 *db, const char *table, const char *cols,
+                                char *out, size_t cap)
 {
-    const char *dot = strchr(cols, '.');
-    if (!dot)
-        return;
-    char table[256], want[512];
-    size_t tl = (size_t)(dot - cols);
-    if (tl >= sizeof table)
-        return;
-    memcpy(table, cols, tl);
-    table[tl] = 0;
-    /* rebuild "a,b" from "t.a, t.b" */
-    size_t wl = 0;
-    const char *p = cols;
-    while (*p) {
-        const char *d = strchr(p, '.');
-        const char *end = strstr(p, ", ");
-        if (!d || (end && d > end))
-            return;
-        size_t cl = end ? (size_t)(end - d - 1) : strlen(d + 1);
-        if (wl + cl + 2 >= sizeof want)
-            return;
-        if (wl)
-            want[wl++] = ',';
-        memcpy(want + wl, d + 1, cl);
-        wl += cl;
-        p = end ? end + 2 : d + 1 + cl;
-    }
-    want[wl] = 0;
     static const char sql[] =
         "SELECT il.name FROM pragma_index_list(?1) AS il "
         "WHERE il.\"unique\" AND (SELECT group_concat(ii.name, ',') "
         "FROM pragma_index_info(il.name) AS ii) = ?2 LIMIT 1";
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, sql, sizeof sql, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(s);
-        return;
-    }
-    sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, want, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        const unsigned char *nm = sqlite3_column_text(s, 0);
-        if (nm)
-            snprintf(out, cap, "%s", (const char *)nm);
+    bool found = false;
+    if (sqlite3_prepare_v2(db, sql, sizeof sql, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, cols, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+            snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+            found = true;
+        }
     }
     sqlite3_finalize(s);
+    return found;
+}
+
+/* For "UNIQUE constraint failed: t.a, t.b" finds the unique index of table t
+ * on exactly (a, b) and copies its name. Table and column names may contain
+ * dots, so every split of the first item is tried. Best effort: `out` stays
+ * empty when nothing matches or the schema cannot be read. */
+static void unique_index_name(sqlite3 *db, const char *items, char *out, size_t cap)
+{
+    char table[256], want[512];
+    for (const char *dot = strchr(items, '.'); dot; dot = strchr(dot + 1, '.')) {
+        size_t tl = (size_t)(dot - items);
+        if (tl >= sizeof table)
+            return;
+        memcpy(table, items, tl);
+        table[tl] = 0;
+        /* every item must be "<table>.<column>" */
+        size_t wl = 0;
+        const char *p = items;
+        bool ok = true;
+        while (ok && *p) {
+            const char *end = strstr(p, ", ");
+            size_t il = end ? (size_t)(end - p) : strlen(p);
+            if (il <= tl + 1 || strncmp(p, table, tl) || p[tl] != '.' ||
+                wl + (il - tl - 1) + 2 >= sizeof want) {
+                ok = false;
+                break;
+            }
+            if (wl)
+                want[wl++] = ',';
+            memcpy(want + wl, p + tl + 1, il - tl - 1);
+            wl += il - tl - 1;
+            p = end ? end + 2 : p + il;
+        }
+        want[wl] = 0;
+        if (ok && lookup_unique_index(db, table, want, out, cap))
+            return;
+    }
 }
 
 static void constraint_details(sqlite3 *db, int ext, lsql_error *e)
@@ -127,9 +137,24 @@ int local__error(sqlite3 *db, int rc, lsql_error *e, const char *prefix)
 
 /* ---- classifier ----------------------------------------------------------- */
 
-static void classify(int action, int *kind, int *prio)
+/* SQLite's own bookkeeping: the schema tables (table-valued PRAGMA functions
+ * report UPDATEs on sqlite_master when they are first set up). */
+static bool internal_table(const char *name)
+{
+    return name && (!strcmp(name, "sqlite_master") || !strcmp(name, "sqlite_schema") ||
+                    !strcmp(name, "sqlite_temp_master") || !strcmp(name, "sqlite_temp_schema"));
+}
+
+static void classify(int action, const char *a1, int *kind, int *prio)
 {
     int k = -1, p = 0;
+    if ((action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE) &&
+        internal_table(a1))
+        return;
+    /* ANALYZE creates sqlite_stat1; user objects cannot be named sqlite_* */
+    if ((action == SQLITE_CREATE_TABLE || action == SQLITE_DROP_TABLE) && a1 &&
+        !strncmp(a1, "sqlite_", 7))
+        return;
     switch (action) {
     case SQLITE_CREATE_INDEX:
     case SQLITE_CREATE_TABLE:
@@ -140,7 +165,7 @@ static void classify(int action, int *kind, int *prio)
     case SQLITE_CREATE_TRIGGER:
     case SQLITE_CREATE_VIEW:
     case SQLITE_CREATE_VTABLE:
-        k = LSQL_KIND_CREATE, p = 6;
+        k = LSQL_KIND_CREATE, p = 8;
         break;
     case SQLITE_DROP_INDEX:
     case SQLITE_DROP_TABLE:
@@ -151,10 +176,10 @@ static void classify(int action, int *kind, int *prio)
     case SQLITE_DROP_TRIGGER:
     case SQLITE_DROP_VIEW:
     case SQLITE_DROP_VTABLE:
-        k = LSQL_KIND_DROP, p = 6;
+        k = LSQL_KIND_DROP, p = 8;
         break;
     case SQLITE_ALTER_TABLE:
-        k = LSQL_KIND_ALTER, p = 6;
+        k = LSQL_KIND_ALTER, p = 8;
         break;
     /* DML: the first one seen wins (an UPSERT is an INSERT), so all get the
      * same priority and ties keep the earlier kind. */
@@ -179,11 +204,14 @@ static void classify(int action, int *kind, int *prio)
     case SQLITE_DETACH:
         k = LSQL_KIND_DETACH, p = 4;
         break;
+    /* ANALYZE and REINDEX write internal tables (sqlite_stat1) as part of
+     * their work: they outrank DML (CREATE INDEX reports a REINDEX too, so
+     * they stay below DDL). */
     case SQLITE_ANALYZE:
-        k = LSQL_KIND_ANALYZE, p = 4;
+        k = LSQL_KIND_ANALYZE, p = 7;
         break;
     case SQLITE_REINDEX:
-        k = LSQL_KIND_REINDEX, p = 4;
+        k = LSQL_KIND_REINDEX, p = 7;
         break;
     case SQLITE_PRAGMA:
         k = LSQL_KIND_PRAGMA, p = 3;
@@ -203,11 +231,41 @@ static void classify(int action, int *kind, int *prio)
 int local__authorizer(void *ctx, int action, const char *a1, const char *a2,
                       const char *dbname, const char *trigger)
 {
-    (void)a1;
     (void)a2;
     (void)dbname;
     local_conn *lc = ctx;
     if (lc->classifying && !trigger)
-        classify(action, &lc->kind, &lc->prio);
+        classify(action, a1, &lc->kind, &lc->prio);
     return SQLITE_OK;
+}
+
+int local__kind_fallback(const char *sql)
+{
+    static const struct {
+        const char *kw;
+        int kind;
+    } k[] = {{"VACUUM", LSQL_KIND_VACUUM}, {"DROP", LSQL_KIND_DROP}, {"CREATE", LSQL_KIND_CREATE},
+            {"REINDEX", LSQL_KIND_REINDEX}};
+    const char *p = sql;
+    for (;;) { /* skip whitespace and comments */
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
+            p++;
+        if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            p = e ? e + 2 : p + strlen(p);
+        } else {
+            break;
+        }
+    }
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        size_t n = strlen(k[i].kw);
+        if (!strncasecmp(p, k[i].kw, n) && !((p[n] >= 'a' && p[n] <= 'z') ||
+                                             (p[n] >= 'A' && p[n] <= 'Z') ||
+                                             (p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
+            return k[i].kind;
+    }
+    return LSQL_KIND_OTHER;
 }
