@@ -791,6 +791,17 @@ LSQL_API int lsql_total_changes(lsql_conn *conn, int64_t *out);
 LSQL_API int lsql_is_autocommit(lsql_conn *conn, int *out);
 LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
 
+/* ------------------------------------------------------------------------- */
+/* Transactions, savepoints, batches, cursors, reset                          */
+/* ------------------------------------------------------------------------- */
+/* [section: txn] */
+
+/* ------------------------------------------------------------------------- */
+/* Connection control, PRAGMA helpers, tuning, hooks, functions, extensions,  */
+/* backup                                                                    */
+/* ------------------------------------------------------------------------- */
+/* [section: control] */
+
 #ifdef __cplusplus
 }
 #endif

@@ -157,6 +157,8 @@ struct lsql_conn {
      * statements prepared before are prepared again (their column metadata
      * would be stale until their first step otherwise) */
     uint32_t schema_epoch;
+    /* [conn fields: txn] */
+    /* [conn fields: control] */
 };
 
 struct lsql_backend {
@@ -200,6 +202,8 @@ struct lsql_backend {
     const char *(*stmt_sql)(const lsql_stmt *st);
     /* metadata: LSQL_OK or LSQL_NOTSUP_BACKEND */
     int (*meta)(lsql_conn *c, int what, int64_t *out);
+    /* [backend ops: txn] */
+    /* [backend ops: control] */
 };
 
 enum {
