@@ -13,7 +13,7 @@ static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
         return lsql__fail(err, LSQL_MISUSE_HANDLE, "invalid connection handle");
     if (LSQL_UNLIKELY(!sql))
         return lsql__conn_fail(c, err, LSQL_INVALID_ARG, "sql is NULL");
-    lsql_stmt *st;
+    lsql_stmt *st = NULL;
     int rc = lsql__stmt_acquire(c, sql, strlen(sql), true, ST_ORIGIN_INTERNAL,
                                 0, &st, NULL, err);
     if (LSQL_UNLIKELY(rc))
@@ -38,7 +38,7 @@ static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
 LSQL_API int lsql_exec(lsql_conn *c, const char *sql, const lsql_param *params,
                        size_t nparams, int64_t *changes, lsql_error *err)
 {
-    lsql_stmt *st;
+    lsql_stmt *st = NULL;
     int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, &st, err);
     if (LSQL_UNLIKELY(rc))
         return rc;
@@ -68,7 +68,7 @@ LSQL_API int lsql_query(lsql_conn *c, const char *sql, const lsql_param *params,
     if (LSQL_UNLIKELY(!out))
         return lsql__conn_valid(c) ? lsql__conn_fail(c, err, LSQL_INVALID_ARG, "out is NULL")
                                    : lsql__fail(err, LSQL_MISUSE_HANDLE, "invalid connection handle");
-    lsql_stmt *st;
+    lsql_stmt *st = NULL;
     int rc = oneshot(c, sql, params, nparams, LSQL_COPY, &st, err);
     if (LSQL_UNLIKELY(rc))
         return rc;
@@ -200,7 +200,7 @@ typedef int (*row_fn)(lsql_stmt *st, void *ctx, const char **msg);
 static int one_row(lsql_conn *c, const char *sql, const lsql_param *params,
                    size_t nparams, row_fn on_row, void *ctx, lsql_error *err)
 {
-    lsql_stmt *st;
+    lsql_stmt *st = NULL;
     int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, &st, err);
     if (rc)
         return rc;
