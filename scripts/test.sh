@@ -5,6 +5,8 @@
 #   3. clang, ThreadSanitizer: the concurrency tests
 #   4. install check: cmake --install, then a consumer built with pkg-config
 #      and one with find_package(lsql)
+#   5. interop: the gcc build's lsqld driven by the real @libsql/client and the
+#      npm libsql package (tests/interop, node's test runner; needs node + npm)
 # Ends with one line "tests: N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +58,36 @@ if "$root/tests/install/check.sh" "$out/gcc" "$out/install" >"$out/install.log" 
   passed=$((passed + 1)); echo "install check passed"
 else
   cat "$out/install.log"; failed=$((failed + 1)); status=1; echo "install check FAILED"
+fi
+
+echo "== interop (@libsql/client)"
+lsqld="$out/gcc/src/server/lsqld"
+if [ ! -x "$lsqld" ]; then
+  echo "interop FAILED: $lsqld was not built (the gcc stage must build the lsqld target)"
+  failed=$((failed + 1)); status=1
+else
+  "$root/tests/interop/run.sh" "$lsqld" --test-reporter=tap >"$out/interop.log" 2>&1
+  irc=$?
+  ipass=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$out/interop.log" | tail -1)
+  ifail=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$out/interop.log" | tail -1)
+  icanc=$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$out/interop.log" | tail -1)
+  if [ -z "$ipass" ] || [ -z "$ifail" ]; then
+    tail -n 40 "$out/interop.log"
+    echo "interop FAILED: no test summary (exit $irc), log: $out/interop.log"
+    failed=$((failed + 1)); status=1
+  else
+    ifail=$((ifail + ${icanc:-0}))
+    # a non-zero exit with no failing test (a crash after the summary) still counts
+    if [ "$irc" -ne 0 ] && [ "$ifail" -eq 0 ]; then ifail=1; fi
+    passed=$((passed + ipass)); failed=$((failed + ifail))
+    if [ "$ifail" -ne 0 ]; then
+      status=1
+      grep -E "^( *)not ok " "$out/interop.log" | head -40
+      echo "interop: $ipass passed, $ifail failed (log: $out/interop.log)"
+    else
+      echo "interop: $ipass passed"
+    fi
+  fi
 fi
 
 echo "tests: $passed passed, $failed failed"

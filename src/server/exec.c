@@ -1,0 +1,430 @@
+/* exec.c -- pipelines and cursors: decode, take the stream, run each
+ * request (batches with their conditions and the BUSY retry), encode the
+ * answer with a fresh baton. */
+#include "exec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Room reserved after max_response for error objects and the envelope. */
+#define RESPONSE_RESERVE (64u * 1024)
+/* The baton slot of the envelope: '"' + 64 characters + '"', or null padded
+ * with spaces (JSON allows the blanks). */
+#define BATON_SLOT (LSQLD_BATON_LEN + 2)
+
+void lsqld_reply_error(lsqld_reply *out, int status, const char *code, const char *message)
+{
+    hrana_buf b;
+    hrana_buf_init(&b, 4096);
+    hrana_encode_error(&b, message, code);
+    out->status = status;
+    out->content_type = "application/json";
+    out->body = hrana_buf_detach(&b, &out->len);
+    out->error_code = code;
+}
+
+static int autocommit(lsqld_stream *S)
+{
+    int ac = 1;
+    if (S->conn)
+        lsql_is_autocommit(S->conn, &ac);
+    return ac;
+}
+
+static int eval(const hrana_cond *c, const unsigned char *outcome, lsqld_stream *S)
+{
+    switch (c->type) {
+    case HRANA_COND_OK:
+        return outcome[c->step] == 1;
+    case HRANA_COND_ERROR:
+        return outcome[c->step] == 2;
+    case HRANA_COND_NOT:
+        return !eval(&c->conds[0], outcome, S);
+    case HRANA_COND_AND:
+        for (size_t i = 0; i < c->nconds; i++)
+            if (!eval(&c->conds[i], outcome, S))
+                return 0;
+        return 1;
+    case HRANA_COND_OR:
+        for (size_t i = 0; i < c->nconds; i++)
+            if (eval(&c->conds[i], outcome, S))
+                return 1;
+        return 0;
+    default: /* HRANA_COND_IS_AUTOCOMMIT */
+        return autocommit(S);
+    }
+}
+
+/* Decides whether a statement that failed with SQLITE_BUSY may be re-run
+ * from the start of its batch/sequence: the request started in autocommit
+ * (it owns any transaction it opened), nothing was committed yet, first
+ * attempt, and the write lock could be taken. Prepares the re-run: takes
+ * and pins the write lock, rolls back. */
+static int prepare_retry(xctx *x, const xerr *e, int start_ac, int committed, int attempt)
+{
+    if (!e->busy || !start_ac || committed || attempt || !x->st->conn)
+        return 0;
+    xerr ignored;
+    if (lsqld_take_writer(x, &ignored))
+        return 0;
+    x->pin_writer = 1;
+    if (!autocommit(x->st))
+        lsql_exec(x->st->conn, "ROLLBACK", NULL, 0, NULL, NULL);
+    atomic_fetch_add(&x->srv->metrics.batch_retries, 1);
+    return 1;
+}
+
+/* Gives back a pinned write lock once the connection is in autocommit. */
+static void unpin(xctx *x)
+{
+    if (!x->pin_writer)
+        return;
+    x->pin_writer = 0;
+    lsqld_stream *S = x->st;
+    if (S->holds_writer && autocommit(S)) {
+        lsqld_writer_release(&x->srv->writer, S->id);
+        S->holds_writer = 0;
+    }
+}
+
+/* Runs a batch in OUT_RESULT (a BatchResult object) or OUT_CURSOR mode. */
+static int run_batch(xctx *x, const hrana_batch *bt, int mode, xerr *fatal)
+{
+    hrana_buf *b = x->b;
+    lsqld_stream *S = x->st;
+    size_t n = bt->nsteps;
+    size_t mark0 = b->len;
+    int start_ac = autocommit(S);
+    unsigned char *outcome = calloc(n ? n : 1, 1);
+    xerr **errs = mode == OUT_RESULT ? calloc(n ? n : 1, sizeof *errs) : NULL;
+    if (!outcome || (mode == OUT_RESULT && !errs)) {
+        free(outcome);
+        free(errs);
+        return lsqld_xfail(fatal, "INTERNAL_ERROR", "out of memory");
+    }
+    int attempt = 0;
+again:;
+    unsigned long commits0 = x->commits;
+    int retry = 0;
+    if (mode == OUT_RESULT)
+        hrana_buf_puts(b, "{\"step_results\":[");
+    for (size_t i = 0; i < n; i++) {
+        const hrana_step *step = &bt->steps[i];
+        if (mode == OUT_RESULT && i)
+            hrana_buf_putc(b, ',');
+        if (!S->conn) { /* a ROLLBACK cannot close it, but be safe */
+            outcome[i] = 0;
+            if (mode == OUT_RESULT)
+                hrana_buf_put(b, "null", 4);
+            continue;
+        }
+        if (step->cond && !eval(step->cond, outcome, S)) {
+            outcome[i] = 0;
+            if (mode == OUT_RESULT)
+                hrana_buf_put(b, "null", 4);
+            continue;
+        }
+        xerr e;
+        if (lsqld_run_stmt(x, &step->stmt, mode, (uint32_t)i, &e) == 0) {
+            outcome[i] = 1;
+            continue;
+        }
+        outcome[i] = 2;
+        if (prepare_retry(x, &e, start_ac, x->commits != commits0, attempt)) {
+            retry = 1;
+            break;
+        }
+        lsqld_metrics_error(&x->srv->metrics, e.code);
+        if (mode == OUT_RESULT) {
+            hrana_buf_put(b, "null", 4);
+            errs[i] = malloc(sizeof **errs);
+            if (errs[i])
+                *errs[i] = e;
+        } else {
+            hrana_buf_puts(b, "{\"type\":\"step_error\",\"step\":");
+            hrana_put_u64(b, i);
+            hrana_buf_puts(b, ",\"error\":");
+            hrana_encode_error(b, e.message, e.code);
+            hrana_buf_puts(b, "}\n");
+        }
+    }
+    if (retry) {
+        attempt = 1;
+        hrana_buf_truncate(b, mark0);
+        memset(outcome, 0, n ? n : 1);
+        if (errs)
+            for (size_t i = 0; i < n; i++) {
+                free(errs[i]);
+                errs[i] = NULL;
+            }
+        goto again;
+    }
+    unpin(x);
+    if (mode == OUT_RESULT) {
+        hrana_buf_puts(b, "],\"step_errors\":[");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                hrana_buf_putc(b, ',');
+            if (errs[i])
+                hrana_encode_error(b, errs[i]->message, errs[i]->code);
+            else
+                hrana_buf_put(b, "null", 4);
+            free(errs[i]);
+        }
+        hrana_buf_puts(b, "]}");
+    }
+    free(errs);
+    free(outcome);
+    return 0;
+}
+
+static int run_sequence(xctx *x, const char *sql, size_t n, xerr *e)
+{
+    int start_ac = autocommit(x->st);
+    unsigned long commits0 = x->commits;
+    if (lsqld_run_sequence(x, sql, n, e) == 0)
+        return 0;
+    if (!prepare_retry(x, e, start_ac, x->commits != commits0, 0))
+        return -1;
+    int rc = lsqld_run_sequence(x, sql, n, e);
+    unpin(x);
+    return rc;
+}
+
+static int store_sql(xctx *x, const hrana_request *r, xerr *e)
+{
+    lsqld_stream *S = x->st;
+    const lsqld_config *c = &x->srv->cfg;
+    if (lsqld_stream_sql_find(S, r->sql_id))
+        return lsqld_xfail(e, "SQL_STORE_EXISTS", "sql_id %d is already stored on this stream",
+                           (int)r->sql_id);
+    if (S->nsqls >= c->max_stored_sql)
+        return lsqld_xfail(e, "SQL_STORE_TOO_MANY",
+                           "the stream already stores %zu SQL texts (limit %u)", S->nsqls,
+                           c->max_stored_sql);
+    if (r->sql.n > c->max_stored_sql_bytes)
+        return lsqld_xfail(e, "SQL_STORE_TOO_LARGE",
+                           "SQL text of %zu bytes is larger than the limit of %zu for stored SQL",
+                           r->sql.n, c->max_stored_sql_bytes);
+    stored_sql *arr = realloc(S->sqls, (S->nsqls + 1) * sizeof *arr);
+    if (!arr)
+        return lsqld_xfail(e, "INTERNAL_ERROR", "out of memory");
+    S->sqls = arr;
+    char *copy = malloc(r->sql.n + 1);
+    if (!copy)
+        return lsqld_xfail(e, "INTERNAL_ERROR", "out of memory");
+    memcpy(copy, r->sql.p, r->sql.n);
+    copy[r->sql.n] = 0;
+    arr[S->nsqls].id = r->sql_id;
+    arr[S->nsqls].sql = copy;
+    arr[S->nsqls].n = r->sql.n;
+    S->nsqls++;
+    return 0;
+}
+
+static void close_sql(lsqld_stream *S, int32_t id)
+{
+    for (size_t i = 0; i < S->nsqls; i++)
+        if (S->sqls[i].id == id) {
+            free(S->sqls[i].sql);
+            S->sqls[i] = S->sqls[--S->nsqls];
+            return;
+        }
+}
+
+static void ok_head(hrana_buf *b, int type)
+{
+    hrana_buf_puts(b, "{\"type\":\"ok\",\"response\":{\"type\":\"");
+    hrana_buf_puts(b, hrana_req_type_name(type));
+    hrana_buf_putc(b, '"');
+}
+
+/* One request of a pipeline: a StreamResult object. */
+static void run_request(xctx *x, const hrana_request *r)
+{
+    hrana_buf *b = x->b;
+    lsqld_stream *S = x->st;
+    size_t mark = b->len;
+    xerr e;
+    int rc = 0;
+    const char *sql = NULL;
+    size_t n = 0;
+    if (!S->conn) {
+        rc = lsqld_xfail(&e, "STREAM_CLOSED", "the stream was closed by an earlier close request");
+        goto out;
+    }
+    ok_head(b, r->type);
+    switch (r->type) {
+    case HRANA_REQ_EXECUTE:
+        hrana_buf_puts(b, ",\"result\":");
+        rc = lsqld_run_stmt(x, &r->stmt, OUT_RESULT, 0, &e);
+        break;
+    case HRANA_REQ_BATCH:
+        hrana_buf_puts(b, ",\"result\":");
+        rc = run_batch(x, &r->batch, OUT_RESULT, &e);
+        break;
+    case HRANA_REQ_SEQUENCE:
+        rc = lsqld_resolve_sql(x, r->sql, r->has_sql_id, r->sql_id, &sql, &n, &e);
+        if (!rc)
+            rc = run_sequence(x, sql, n, &e);
+        break;
+    case HRANA_REQ_DESCRIBE:
+        hrana_buf_puts(b, ",\"result\":");
+        rc = lsqld_resolve_sql(x, r->sql, r->has_sql_id, r->sql_id, &sql, &n, &e);
+        if (!rc)
+            rc = lsqld_describe(x, sql, n, &e);
+        break;
+    case HRANA_REQ_STORE_SQL:
+        rc = store_sql(x, r, &e);
+        break;
+    case HRANA_REQ_CLOSE_SQL:
+        close_sql(S, r->sql_id);
+        break;
+    case HRANA_REQ_CLOSE:
+        lsqld_stream_close_conn(x->srv, S);
+        S->closed = 1;
+        break;
+    case HRANA_REQ_GET_AUTOCOMMIT:
+        hrana_buf_puts(b, autocommit(S) ? ",\"is_autocommit\":true" : ",\"is_autocommit\":false");
+        break;
+    default:
+        rc = lsqld_xfail(&e, "REQUEST_UNKNOWN", "unknown request");
+    }
+    if (!rc) {
+        hrana_buf_puts(b, "}}");
+        if (b->len > x->max_response || b->overflow)
+            rc = lsqld_xfail(&e, "RESPONSE_TOO_LARGE",
+                             "the response is larger than the limit of %zu bytes",
+                             x->max_response);
+    }
+out:
+    lsqld_metrics_stream_req(&x->srv->metrics, r->type, rc != 0);
+    if (rc) {
+        hrana_buf_truncate(b, mark);
+        lsqld_metrics_error(&x->srv->metrics, e.code);
+        hrana_buf_puts(b, "{\"type\":\"error\",\"error\":");
+        hrana_encode_error(b, e.message, e.code);
+        hrana_buf_putc(b, '}');
+    }
+}
+
+static void decode_failed(lsqld_reply *out, const hrana_status *st)
+{
+    int status = st->code == HRANA_E_TOO_LARGE ? 413 : st->code == HRANA_E_NOMEM ? 500 : 400;
+    lsqld_reply_error(out, status, hrana_status_name(st->code), st->message);
+}
+
+/* Takes the stream of `baton` or opens one. */
+static int take_stream(lsqld_server *s, hrana_str baton, int access, lsqld_stream **st,
+                       lsqld_reply *out)
+{
+    lsqld_fail f;
+    int rc = baton.p ? lsqld_stream_acquire(s, baton.p, baton.n, access, st, &f)
+                     : lsqld_stream_create(s, access, st, &f);
+    if (rc)
+        lsqld_reply_error(out, f.status, f.code, f.message);
+    return rc;
+}
+
+static void put_baton_slot(hrana_buf *b, size_t *slot)
+{
+    hrana_buf_puts(b, "{\"baton\":");
+    *slot = b->len;
+    for (int i = 0; i < BATON_SLOT; i++)
+        hrana_buf_putc(b, ' ');
+    hrana_buf_puts(b, ",\"base_url\":null");
+}
+
+/* Releases the stream and writes its new baton (or null) into the slot. */
+static void fill_baton(lsqld_server *s, lsqld_stream *st, hrana_buf *b, size_t slot)
+{
+    char baton[LSQLD_BATON_LEN + 1];
+    int has = 0;
+    lsqld_stream_release(s, st, baton, &has);
+    if (b->overflow)
+        return;
+    if (has) {
+        b->p[slot] = '"';
+        memcpy(b->p + slot + 1, baton, LSQLD_BATON_LEN);
+        b->p[slot + 1 + LSQLD_BATON_LEN] = '"';
+    } else {
+        memcpy(b->p + slot, "null", 4);
+    }
+}
+
+static void finish(hrana_buf *b, lsqld_reply *out, const char *content_type)
+{
+    if (b->overflow) {
+        hrana_buf_free(b);
+        lsqld_reply_error(out, 500, "RESPONSE_TOO_LARGE",
+                          "the response could not be built (too large or out of memory)");
+        return;
+    }
+    out->status = 200;
+    out->content_type = content_type;
+    out->body = hrana_buf_detach(b, &out->len);
+    out->error_code = NULL;
+}
+
+void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
+                         lsqld_reply *out)
+{
+    hrana_pipeline_req req;
+    hrana_status st;
+    if (hrana_decode_pipeline_req(body, len, &s->cfg.limits, &req, &st) != HRANA_OK) {
+        decode_failed(out, &st);
+        return;
+    }
+    lsqld_stream *S;
+    if (take_stream(s, req.baton, access, &S, out)) {
+        hrana_pipeline_req_free(&req);
+        return;
+    }
+    hrana_buf b;
+    hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
+    xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
+    size_t slot;
+    put_baton_slot(&b, &slot);
+    hrana_buf_puts(&b, ",\"results\":[");
+    for (size_t i = 0; i < req.nrequests; i++) {
+        if (i)
+            hrana_buf_putc(&b, ',');
+        run_request(&x, &req.requests[i]);
+    }
+    hrana_buf_puts(&b, "]}");
+    fill_baton(s, S, &b, slot);
+    hrana_pipeline_req_free(&req);
+    finish(&b, out, "application/json");
+}
+
+void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access,
+                       lsqld_reply *out)
+{
+    hrana_cursor_req req;
+    hrana_status st;
+    if (hrana_decode_cursor_req(body, len, &s->cfg.limits, &req, &st) != HRANA_OK) {
+        decode_failed(out, &st);
+        return;
+    }
+    lsqld_stream *S;
+    if (take_stream(s, req.baton, access, &S, out)) {
+        hrana_cursor_req_free(&req);
+        return;
+    }
+    hrana_buf b;
+    hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
+    xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
+    size_t slot;
+    put_baton_slot(&b, &slot);
+    hrana_buf_puts(&b, "}\n");
+    xerr e;
+    lsqld_metrics_stream_req(&s->metrics, HRANA_REQ_BATCH, 0);
+    if (run_batch(&x, &req.batch, OUT_CURSOR, &e)) {
+        hrana_buf_puts(&b, "{\"type\":\"error\",\"error\":");
+        hrana_encode_error(&b, e.message, e.code);
+        hrana_buf_puts(&b, "}\n");
+    }
+    fill_baton(s, S, &b, slot);
+    hrana_cursor_req_free(&req);
+    finish(&b, out, "text/plain");
+}

@@ -1,0 +1,64 @@
+/* exec.h -- executing Hrana requests on a stream: statements (prepare, bind,
+ * step, encode), sequences, describe, batches with conditions, pipelines and
+ * cursors. Results are encoded straight into the response buffer. */
+#ifndef LSQLD_EXEC_H
+#define LSQLD_EXEC_H
+
+#include "server_int.h"
+
+/* An error to send to the client. */
+typedef struct xerr {
+    const char *code; /* static string */
+    char message[LSQL_ERRMSG_MAX + 96];
+    int busy;         /* SQLite reported SQLITE_BUSY (a retry under the write lock may help) */
+} xerr;
+
+typedef struct xctx {
+    lsqld_server *srv;
+    lsqld_stream *st;
+    hrana_buf *b;
+    size_t max_response; /* results beyond this size are RESPONSE_TOO_LARGE */
+    int pin_writer;      /* keep the write lock until the batch ends */
+    int last_readonly;   /* the last statement run did not write */
+    unsigned long commits; /* statements that committed (autocommit writes, COMMIT...) */
+} xctx;
+
+#define OUT_RESULT 0 /* a StmtResult object */
+#define OUT_CURSOR 1 /* step_begin, row..., step_end lines */
+#define OUT_NONE 2   /* nothing (sequence) */
+
+/* exec_stmt.c */
+int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *e);
+int lsqld_run_sequence(xctx *x, const char *sql, size_t n, xerr *e);
+int lsqld_describe(xctx *x, const char *sql, size_t n, xerr *e);
+/* Takes the write lock for the stream (wait bounded by writer_timeout_ms). */
+int lsqld_take_writer(xctx *x, xerr *e);
+/* Resolves sql / sql_id to text (stored SQL of the stream). */
+int lsqld_resolve_sql(xctx *x, hrana_str sql, int has_id, int32_t id, const char **p, size_t *n,
+                      xerr *e);
+int lsqld_xfail(xerr *e, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* errmap.c: an lsql error to a Hrana error (SQLITE_<BASE> names,
+ * SQL_INPUT_ERROR for prepare errors with a position, ARGS_INVALID...). */
+void lsqld_xerr_from_lsql(xerr *e, const lsql_error *err, int during_prepare);
+const char *lsqld_sqlite_code_name(int base);
+
+/* An HTTP answer produced by the executors. */
+typedef struct lsqld_reply {
+    int status;
+    const char *content_type;
+    char *body; /* malloc'd */
+    size_t len;
+    const char *error_code; /* for logs and metrics; NULL on success */
+} lsqld_reply;
+
+/* exec.c */
+void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
+                         lsqld_reply *out);
+void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access,
+                       lsqld_reply *out);
+/* {"message":..,"code":..} with the given status. */
+void lsqld_reply_error(lsqld_reply *out, int status, const char *code, const char *message);
+
+#endif

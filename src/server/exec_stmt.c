@@ -1,0 +1,436 @@
+/* exec_stmt.c -- one statement: resolve its text, prepare (accepting BEGIN
+ * READONLY), bind, take the write lock when it writes, step, encode rows
+ * into the response; plus sequences and describe. */
+#include "exec.h"
+#include "sqltext.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+int lsqld_resolve_sql(xctx *x, hrana_str sql, int has_id, int32_t id, const char **p, size_t *n,
+                      xerr *e)
+{
+    if (sql.p) {
+        *p = sql.p;
+        *n = sql.n;
+        return 0;
+    }
+    (void)has_id;
+    const stored_sql *s = lsqld_stream_sql_find(x->st, id);
+    if (!s)
+        return lsqld_xfail(e, "SQL_NOT_FOUND", "no SQL text stored with sql_id %d on this stream",
+                           (int)id);
+    *p = s->sql;
+    *n = s->n;
+    return 0;
+}
+
+int lsqld_take_writer(xctx *x, xerr *e)
+{
+    lsqld_stream *S = x->st;
+    if (S->holds_writer)
+        return 0;
+    int waited = 0;
+    lsqld_server *srv = x->srv;
+    atomic_fetch_add(&srv->metrics.writer_waiting, 1);
+    int rc = lsqld_writer_acquire(&srv->writer, S->id, srv->cfg.writer_timeout_ms, &waited);
+    atomic_fetch_sub(&srv->metrics.writer_waiting, 1);
+    if (rc) {
+        atomic_fetch_add(&srv->metrics.writer_timeouts, 1);
+        return lsqld_xfail(e, "SQLITE_BUSY",
+                           "database is locked: another stream kept the write lock for more "
+                           "than %u ms",
+                           srv->cfg.writer_timeout_ms);
+    }
+    if (waited)
+        atomic_fetch_add(&srv->metrics.writer_waits, 1);
+    S->holds_writer = 1;
+    return 0;
+}
+
+/* After every statement: end a read-only transaction's query_only and give
+ * the write lock back once the connection is in autocommit again. */
+static void after_stmt(xctx *x)
+{
+    lsqld_stream *S = x->st;
+    if (!S->conn)
+        return;
+    int ac = 1;
+    lsql_is_autocommit(S->conn, &ac);
+    if (!ac)
+        return;
+    if (S->ro_txn) {
+        lsql_exec(S->conn, "PRAGMA query_only=OFF", NULL, 0, NULL, NULL);
+        S->ro_txn = 0;
+    }
+    if (S->holds_writer && !x->pin_writer) {
+        lsqld_writer_release(&x->srv->writer, S->id);
+        S->holds_writer = 0;
+    }
+}
+
+/* Prepares the first statement of sql[0..n). *out NULL when there is none;
+ * *used = bytes consumed (up to the tail); *bk = its BEGIN kind. */
+static int prepare_one(xctx *x, const char *sql, size_t n, unsigned flags, lsql_stmt **out,
+                       size_t *used, int *bk, xerr *e)
+{
+    size_t end = n;
+    *bk = lsqld_sql_begin_kind(sql, n, 0, &end);
+    const char *text = sql;
+    size_t len = n;
+    if (*bk == LSQLD_BEGIN_READONLY) { /* libSQL syntax: a deferred, read-only transaction */
+        text = "BEGIN DEFERRED";
+        len = 14;
+    }
+    lsql_error err;
+    const char *tail = NULL;
+    int rc = lsql_prepare(x->st->conn, text, (int)len, flags | LSQL_PREPARE_ALLOW_EMPTY, out, &tail,
+                          &err);
+    if (rc != LSQL_OK) {
+        lsqld_xerr_from_lsql(e, &err, 1);
+        return -1;
+    }
+    if (*bk == LSQLD_BEGIN_READONLY)
+        *used = end;
+    else
+        *used = tail ? (size_t)(tail - text) : len;
+    return 0;
+}
+
+static int bind_args(lsql_stmt *st, const hrana_stmt *s, xerr *e)
+{
+    int pc = lsql_param_count(st);
+    lsql_error err;
+    if (s->nnamed == 0) {
+        if (s->nargs != (size_t)pc)
+            return lsqld_xfail(e, "ARGS_INVALID",
+                               "the statement has %d parameter%s but %zu argument%s given", pc,
+                               pc == 1 ? "" : "s", s->nargs, s->nargs == 1 ? " was" : "s were");
+        for (size_t i = 0; i < s->nargs; i++) {
+            int rc = lsql_bind_value(st, (int)i + 1, &s->args[i], LSQL_STATIC);
+            if (rc != LSQL_OK) {
+                lsql_conn_error(lsql_stmt_conn(st), &err);
+                lsqld_xerr_from_lsql(e, &err, 0);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    unsigned char small[256];
+    unsigned char *bound = (size_t)pc + 1 <= sizeof small ? small : calloc((size_t)pc + 1, 1);
+    if (!bound)
+        return lsqld_xfail(e, "SQLITE_NOMEM", "out of memory");
+    memset(bound, 0, bound == small ? sizeof small : 0);
+    int ret = 0;
+    for (size_t i = 0; i < s->nnamed && !ret; i++) {
+        const hrana_named_arg *a = &s->named_args[i];
+        int idx = lsql_param_index(st, a->name.p);
+        if (idx <= 0) {
+            ret = lsqld_xfail(e, "ARGS_INVALID", "the statement has no parameter named '%.100s'",
+                              a->name.p);
+        } else if (bound[idx]) {
+            ret = lsqld_xfail(e, "ARGS_INVALID", "parameter '%.100s' is given twice", a->name.p);
+        } else if (lsql_bind_value(st, idx, &a->value, LSQL_STATIC) != LSQL_OK) {
+            lsql_conn_error(lsql_stmt_conn(st), &err);
+            lsqld_xerr_from_lsql(e, &err, 0);
+            ret = -1;
+        } else {
+            bound[idx] = 1;
+        }
+    }
+    for (int i = 1; i <= pc && !ret; i++) {
+        const char *name = lsql_param_name(st, i);
+        if (!bound[i] && name)
+            ret = lsqld_xfail(e, "ARGS_INVALID", "parameter '%.100s' has no value", name);
+    }
+    if (bound != small)
+        free(bound);
+    return ret;
+}
+
+static void put_cols(hrana_buf *b, lsql_stmt *st, int ncols)
+{
+    hrana_buf_putc(b, '[');
+    for (int i = 0; i < ncols; i++) {
+        if (i)
+            hrana_buf_putc(b, ',');
+        hrana_encode_col(b, lsql_column_name(st, i), lsql_column_decltype(st, i));
+    }
+    hrana_buf_putc(b, ']');
+}
+
+static int put_row(hrana_buf *b, lsql_stmt *st, int ncols)
+{
+    hrana_buf_putc(b, '[');
+    for (int i = 0; i < ncols; i++) {
+        lsql_value v;
+        if (lsql_column_value(st, i, &v) != LSQL_OK)
+            return -1;
+        if (i)
+            hrana_buf_putc(b, ',');
+        hrana_encode_value(b, &v);
+    }
+    hrana_buf_putc(b, ']');
+    return 0;
+}
+
+static void put_rowid(hrana_buf *b, int has, int64_t v)
+{
+    if (!has) {
+        hrana_buf_put(b, "null", 4);
+        return;
+    }
+    hrana_buf_putc(b, '"');
+    hrana_put_i64(b, v);
+    hrana_buf_putc(b, '"');
+}
+
+static int too_large(const xctx *x)
+{
+    return x->b->overflow || x->b->len > x->max_response;
+}
+
+/* Steps a prepared statement to completion, writing its result in `mode`. */
+static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step, int want_rows,
+                         xerr *e)
+{
+    lsqld_stream *S = x->st;
+    lsqld_server *srv = x->srv;
+    hrana_buf *b = x->b;
+    lsql_stmt_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    lsql_stmt_info_get(st, &info);
+    int writes = !info.readonly || bk == LSQLD_BEGIN_IMMEDIATE || bk == LSQLD_BEGIN_EXCLUSIVE;
+    x->last_readonly = !writes;
+    if (writes && S->access == LSQLD_ACCESS_RW && !S->ro_txn && lsqld_take_writer(x, e))
+        return -1;
+
+    int64_t before = 0, after = 0;
+    lsql_total_changes(S->conn, &before);
+    int ac_before = 1;
+    lsql_is_autocommit(S->conn, &ac_before);
+    int64_t t0 = lsqld_now_ms();
+    size_t mark = b->len;
+    int ncols = lsql_column_count(st);
+    if (mode == OUT_RESULT) {
+        hrana_buf_puts(b, "{\"cols\":");
+        put_cols(b, st, ncols);
+        hrana_buf_puts(b, ",\"rows\":[");
+    } else if (mode == OUT_CURSOR) {
+        hrana_buf_puts(b, "{\"type\":\"step_begin\",\"step\":");
+        hrana_put_u64(b, step);
+        hrana_buf_puts(b, ",\"cols\":");
+        put_cols(b, st, ncols);
+        hrana_buf_puts(b, "}\n");
+    }
+    S->deadline_ms = srv->cfg.statement_timeout_ms
+                         ? t0 + (int64_t)srv->cfg.statement_timeout_ms
+                         : 0;
+    lsql_error err;
+    int rc;
+    size_t nrows = 0;
+    int big = 0, nomem = 0;
+    size_t stepped = 0;
+    unsigned backoff_ms = 0, waited_ms = 0;
+    for (;;) {
+        rc = lsql_step(st, &err);
+        if (rc != LSQL_ROW) {
+            /* A transaction upgrading from read to write gets an immediate
+             * SQLITE_BUSY (SQLite calls no busy handler there) when some
+             * connection holds the WAL write lock for an instant without
+             * being a writer (a reader checking the wal-index header). We
+             * hold the server's write lock, so no real writer competes: try
+             * the statement again, with a bounded backoff. Not for
+             * BUSY_SNAPSHOT (the snapshot is stale: the batch retry handles
+             * that) and not once rows were produced. */
+            if (rc == LSQL_BUSY && err.sqlite_code == LSQL_BUSY && S->holds_writer &&
+                stepped == 0 && waited_ms < srv->cfg.writer_timeout_ms) {
+                lsql_reset(st);
+                backoff_ms = backoff_ms ? (backoff_ms < 32 ? backoff_ms * 2 : 32) : 1;
+                usleep(backoff_ms * 1000u);
+                waited_ms += backoff_ms;
+                continue;
+            }
+            break;
+        }
+        stepped++;
+        if (!want_rows || mode == OUT_NONE || big)
+            continue;
+        if (mode == OUT_RESULT) {
+            if (nrows)
+                hrana_buf_putc(b, ',');
+        } else {
+            hrana_buf_puts(b, "{\"type\":\"row\",\"row\":");
+        }
+        if (put_row(b, st, ncols)) {
+            nomem = 1;
+            break;
+        }
+        if (mode == OUT_CURSOR)
+            hrana_buf_puts(b, "}\n");
+        nrows++;
+        if (too_large(x)) {
+            big = 1;
+            hrana_buf_truncate(b, mark);
+            if (info.readonly)
+                break; /* nothing to finish: stop reading */
+        }
+    }
+    int64_t deadline = S->deadline_ms;
+    S->deadline_ms = 0;
+    if (big || nomem) {
+        lsql_reset(st);
+        hrana_buf_truncate(b, mark);
+        if (nomem)
+            return lsqld_xfail(e, "SQLITE_NOMEM", "out of memory reading a column");
+        return lsqld_xfail(e, "RESPONSE_TOO_LARGE",
+                           "the result is larger than the response limit of %zu bytes",
+                           x->max_response);
+    }
+    if (rc != LSQL_DONE) {
+        hrana_buf_truncate(b, mark);
+        lsqld_xerr_from_lsql(e, &err, 0);
+        if (LSQL_CLASS(rc) == LSQL_INTERRUPTED && deadline && lsqld_now_ms() > deadline)
+            snprintf(e->message, sizeof e->message,
+                     "interrupted: the statement ran longer than the limit of %u ms",
+                     srv->cfg.statement_timeout_ms);
+        else if (LSQL_CLASS(rc) == LSQL_INTERRUPTED &&
+                 atomic_load(&srv->interrupt_all))
+            snprintf(e->message, sizeof e->message, "interrupted: the server is shutting down");
+        lsql_reset(st);
+        return -1;
+    }
+    lsql_total_changes(S->conn, &after);
+    int64_t affected = 0, rowid = 0;
+    if (after != before)
+        lsql_changes(S->conn, &affected);
+    int has_rowid = info.kind == LSQL_KIND_INSERT && after != before;
+    if (has_rowid)
+        lsql_last_insert_rowid(S->conn, &rowid);
+    if (mode == OUT_RESULT) {
+        hrana_buf_puts(b, "],\"affected_row_count\":");
+        hrana_put_i64(b, affected);
+        hrana_buf_puts(b, ",\"last_insert_rowid\":");
+        put_rowid(b, has_rowid, rowid);
+        hrana_buf_puts(b, ",\"rows_read\":0,\"rows_written\":0,\"query_duration_ms\":");
+        hrana_put_i64(b, lsqld_now_ms() - t0);
+        hrana_buf_putc(b, '}');
+    } else if (mode == OUT_CURSOR) {
+        hrana_buf_puts(b, "{\"type\":\"step_end\",\"affected_row_count\":");
+        hrana_put_i64(b, affected);
+        hrana_buf_puts(b, ",\"last_insert_rowid\":");
+        put_rowid(b, has_rowid, rowid);
+        hrana_buf_puts(b, "}\n");
+    }
+    int ac_after = 1;
+    lsql_is_autocommit(S->conn, &ac_after);
+    if (ac_after && (writes || !ac_before))
+        x->commits++; /* it wrote in autocommit mode or ended a transaction */
+    if (bk == LSQLD_BEGIN_READONLY || bk == LSQLD_BEGIN_TXN_READONLY) {
+        /* enforce the read-only transaction until it ends (after_stmt) */
+        if (lsql_exec(S->conn, "PRAGMA query_only=ON", NULL, 0, NULL, &err) == LSQL_OK)
+            S->ro_txn = 1;
+    }
+    return 0;
+}
+
+int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *e)
+{
+    const char *sql = NULL;
+    size_t n = 0;
+    if (lsqld_resolve_sql(x, s->sql, s->has_sql_id, s->sql_id, &sql, &n, e))
+        return -1;
+    if (s->nargs && s->nnamed)
+        return lsqld_xfail(e, "ARGS_BOTH_POSITIONAL_AND_NAMED",
+                           "a statement takes positional or named arguments, not both");
+    lsql_stmt *st = NULL;
+    size_t used = 0;
+    int bk = 0;
+    if (prepare_one(x, sql, n, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
+        return -1;
+    if (!st)
+        return lsqld_xfail(e, "SQL_NO_STATEMENT", "the SQL text holds no statement");
+    int rc;
+    if (!lsqld_sql_is_blank(sql, n, used)) {
+        rc = lsqld_xfail(e, "SQL_MANY_STATEMENTS",
+                         "the SQL text holds more than one statement (use a sequence or a "
+                         "batch for several)");
+    } else if (bind_args(st, s, e)) {
+        rc = -1;
+    } else {
+        rc = exec_prepared(x, st, bk, mode, step, s->want_rows, e);
+    }
+    lsql_finalize(st);
+    after_stmt(x);
+    return rc;
+}
+
+int lsqld_run_sequence(xctx *x, const char *sql, size_t n, xerr *e)
+{
+    size_t pos = 0;
+    for (;;) {
+        pos = lsqld_sql_skip_space(sql, n, pos);
+        if (pos >= n)
+            return 0;
+        lsql_stmt *st = NULL;
+        size_t used = 0;
+        int bk = 0;
+        if (prepare_one(x, sql + pos, n - pos, 0, &st, &used, &bk, e))
+            return -1;
+        if (!st)
+            return 0;
+        int rc = exec_prepared(x, st, bk, OUT_NONE, 0, 0, e);
+        lsql_finalize(st);
+        after_stmt(x);
+        if (rc)
+            return -1;
+        if (used == 0)
+            return 0;
+        pos += used;
+    }
+}
+
+int lsqld_describe(xctx *x, const char *sql, size_t n, xerr *e)
+{
+    lsql_stmt *st = NULL;
+    size_t used = 0;
+    int bk = 0;
+    if (prepare_one(x, sql, n, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
+        return -1;
+    if (!st)
+        return lsqld_xfail(e, "SQL_NO_STATEMENT", "the SQL text holds no statement");
+    if (!lsqld_sql_is_blank(sql, n, used)) {
+        lsql_finalize(st);
+        return lsqld_xfail(e, "SQL_MANY_STATEMENTS", "the SQL text holds more than one statement");
+    }
+    hrana_buf *b = x->b;
+    lsql_stmt_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    lsql_stmt_info_get(st, &info);
+    hrana_buf_puts(b, "{\"params\":[");
+    int pc = lsql_param_count(st);
+    for (int i = 1; i <= pc; i++) {
+        if (i > 1)
+            hrana_buf_putc(b, ',');
+        hrana_buf_puts(b, "{\"name\":");
+        hrana_put_cstr_or_null(b, lsql_param_name(st, i));
+        hrana_buf_putc(b, '}');
+    }
+    hrana_buf_puts(b, "],\"cols\":[");
+    int nc = lsql_column_count(st);
+    for (int i = 0; i < nc; i++) {
+        if (i)
+            hrana_buf_putc(b, ',');
+        const char *name = lsql_column_name(st, i);
+        hrana_encode_col(b, name ? name : "", lsql_column_decltype(st, i));
+    }
+    hrana_buf_puts(b, info.is_explain ? "],\"is_explain\":true" : "],\"is_explain\":false");
+    hrana_buf_puts(b, info.readonly ? ",\"is_readonly\":true}" : ",\"is_readonly\":false}");
+    lsql_finalize(st);
+    return 0;
+}

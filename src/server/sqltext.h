@@ -1,0 +1,29 @@
+/* sqltext.h -- the little SQL text inspection lsqld needs before SQLite
+ * sees a statement: skipping blanks and comments, and recognising the kind
+ * of a leading BEGIN (to take the write lock for IMMEDIATE/EXCLUSIVE and to
+ * accept libSQL's BEGIN READONLY, which vanilla SQLite rejects). */
+#ifndef LSQLD_SQLTEXT_H
+#define LSQLD_SQLTEXT_H
+
+#include <stddef.h>
+
+/* Offset of the first byte after whitespace, comments and ';' from `at`. */
+size_t lsqld_sql_skip_space(const char *sql, size_t n, size_t at);
+/* 1 when sql[at..n) holds only whitespace, comments and ';'. */
+int lsqld_sql_is_blank(const char *sql, size_t n, size_t at);
+
+#define LSQLD_BEGIN_NONE 0          /* not a BEGIN statement */
+#define LSQLD_BEGIN_DEFERRED 1      /* BEGIN [DEFERRED] [TRANSACTION [name]] */
+#define LSQLD_BEGIN_IMMEDIATE 2
+#define LSQLD_BEGIN_EXCLUSIVE 3
+#define LSQLD_BEGIN_READONLY 4      /* BEGIN READONLY [TRANSACTION [name]]: libSQL only */
+#define LSQLD_BEGIN_TXN_READONLY 5  /* BEGIN TRANSACTION READONLY (the TS client's "read") */
+
+/* Kind of the statement starting at sql[at] (after blanks). For
+ * LSQLD_BEGIN_READONLY, *end receives the offset just past the statement
+ * (its ';' included) so that it can be replaced; a BEGIN READONLY followed
+ * by anything but [TRANSACTION [name]] and ';'/end is LSQLD_BEGIN_NONE (and
+ * SQLite reports the syntax error). */
+int lsqld_sql_begin_kind(const char *sql, size_t n, size_t at, size_t *end);
+
+#endif

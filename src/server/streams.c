@@ -1,0 +1,313 @@
+/* streams.c -- the stream table: create, acquire by baton, release with a
+ * new baton, close, expire. */
+#include "server_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+int lsqld_streams_init(lsqld_streams *t)
+{
+    memset(t, 0, sizeof *t);
+    t->next_id = 1;
+    return pthread_mutex_init(&t->mu, NULL) ? -1 : 0;
+}
+
+void lsqld_streams_destroy(lsqld_streams *t)
+{
+    pthread_mutex_destroy(&t->mu);
+}
+
+static size_t bucket(uint64_t id)
+{
+    return (size_t)(id * 0x9e3779b97f4a7c15ull >> 40) % LSQLD_STREAM_BUCKETS;
+}
+
+static void fail(lsqld_fail *f, int status, const char *code, const char *msg)
+{
+    f->status = status;
+    f->code = code;
+    snprintf(f->message, sizeof f->message, "%s", msg);
+}
+
+/* ---- table operations (caller holds t->mu) ------------------------------ */
+
+static lsqld_stream *find(lsqld_streams *t, uint64_t id)
+{
+    for (lsqld_stream *s = t->buckets[bucket(id)]; s; s = s->hnext)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+static void insert(lsqld_streams *t, lsqld_stream *s)
+{
+    size_t b = bucket(s->id);
+    s->hnext = t->buckets[b];
+    t->buckets[b] = s;
+    s->prev = NULL;
+    s->next = t->all;
+    if (t->all)
+        t->all->prev = s;
+    t->all = s;
+}
+
+static void unlink_stream(lsqld_streams *t, lsqld_stream *s)
+{
+    lsqld_stream **pp = &t->buckets[bucket(s->id)];
+    while (*pp && *pp != s)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = s->hnext;
+    if (s->prev)
+        s->prev->next = s->next;
+    else if (t->all == s)
+        t->all = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->prev = s->next = s->hnext = NULL;
+    t->count--;
+}
+
+static void ring_add(lsqld_streams *t, uint64_t id, int expired)
+{
+    t->ring_id[t->ring_head] = id;
+    t->ring_expired[t->ring_head] = (unsigned char)expired;
+    t->ring_head = (t->ring_head + 1) % LSQLD_CLOSED_RING;
+}
+
+/* 1 expired, 0 closed, -1 unknown */
+static int ring_find(lsqld_streams *t, uint64_t id)
+{
+    for (size_t i = 0; i < LSQLD_CLOSED_RING; i++)
+        if (t->ring_id[i] == id)
+            return t->ring_expired[i];
+    return -1;
+}
+
+/* ---- connection life ----------------------------------------------------- */
+
+static int progress(void *ctx)
+{
+    lsqld_stream *st = ctx;
+    if (atomic_load_explicit(&st->srv->interrupt_all, memory_order_relaxed))
+        return 1;
+    return st->deadline_ms && lsqld_now_ms() > st->deadline_ms;
+}
+
+static void free_stream(lsqld_stream *st)
+{
+    for (size_t i = 0; i < st->nsqls; i++)
+        free(st->sqls[i].sql);
+    free(st->sqls);
+    free(st);
+}
+
+void lsqld_stream_close_conn(lsqld_server *s, lsqld_stream *st)
+{
+    if (!st->conn)
+        return;
+    lsql_conn_close(st->conn); /* rolls back an open transaction */
+    st->conn = NULL;
+    st->native = NULL;
+    if (st->holds_writer) {
+        lsqld_writer_release(&s->writer, st->id);
+        st->holds_writer = 0;
+    }
+    st->ro_txn = 0;
+    atomic_fetch_sub(&s->metrics.streams_open, 1);
+}
+
+int lsqld_stream_create(lsqld_server *s, int access, lsqld_stream **out, lsqld_fail *f)
+{
+    lsqld_streams *t = &s->streams;
+    pthread_mutex_lock(&t->mu);
+    if (t->count >= s->cfg.max_streams) {
+        pthread_mutex_unlock(&t->mu);
+        char msg[120];
+        snprintf(msg, sizeof msg, "too many open streams (limit %u); close streams or retry",
+                 s->cfg.max_streams);
+        fail(f, 503, "STREAMS_TOO_MANY", msg);
+        return -1;
+    }
+    t->count++; /* reserve the slot while connecting */
+    uint64_t id = t->next_id++;
+    pthread_mutex_unlock(&t->mu);
+
+    lsqld_stream *st = calloc(1, sizeof *st);
+    lsql_error err;
+    int rc = st ? lsql_db_connect(access == LSQLD_ACCESS_RO ? s->db_ro : s->db, &st->conn, &err)
+                : LSQL_NOMEM;
+    if (rc != LSQL_OK) {
+        if (st)
+            lsqld_log(&s->log, LSQLD_LOG_ERROR, "cannot open a connection: %s", err.message);
+        free(st);
+        pthread_mutex_lock(&t->mu);
+        t->count--;
+        pthread_mutex_unlock(&t->mu);
+        fail(f, 500, "INTERNAL_ERROR", "cannot open a database connection");
+        return -1;
+    }
+    st->id = id;
+    st->srv = s;
+    st->access = access;
+    st->in_use = 1;
+    randombytes_buf(&st->seq, sizeof st->seq);
+    st->seq >>= 1; /* room to count up */
+    void *native = NULL;
+    lsql_conn_native_handle(st->conn, &native);
+    st->native = native;
+    /* what the public API lacks: deny ATTACH (and so VACUUM INTO files),
+     * time-limit statements; extension loading stays disabled (default). */
+    sqlite3_limit(native, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_progress_handler(native, 1000, progress, st);
+    atomic_fetch_add(&s->metrics.streams_open, 1);
+    atomic_fetch_add(&s->metrics.streams_opened, 1);
+
+    pthread_mutex_lock(&t->mu);
+    insert(t, st);
+    pthread_mutex_unlock(&t->mu);
+    *out = st;
+    return 0;
+}
+
+static int expired(lsqld_server *s, lsqld_stream *st, int64_t now)
+{
+    return now - st->last_used_ms >= (int64_t)s->cfg.stream_timeout_ms;
+}
+
+int lsqld_stream_acquire(lsqld_server *s, const char *baton, size_t n, int access,
+                         lsqld_stream **out, lsqld_fail *f)
+{
+    uint64_t id, seq;
+    if (lsqld_baton_parse(s->baton_key, baton, n, &id, &seq)) {
+        fail(f, 400, "BATON_INVALID", "invalid baton (not issued by this server)");
+        return -1;
+    }
+    lsqld_streams *t = &s->streams;
+    lsqld_stream *dead = NULL;
+    int rc = 0;
+    pthread_mutex_lock(&t->mu);
+    lsqld_stream *st = find(t, id);
+    if (!st) {
+        int r = ring_find(t, id);
+        if (r == 0)
+            fail(f, 400, "STREAM_CLOSED", "the stream of this baton was closed");
+        else
+            fail(f, 400, "STREAM_EXPIRED", "the stream expired after being idle; open a new one");
+        rc = -1;
+    } else if (st->in_use) {
+        fail(f, 400, "BATON_REUSED", "baton reused: the stream is busy with another request");
+        rc = -1;
+    } else if (st->seq != seq) {
+        fail(f, 400, "BATON_REUSED", "baton reused: a newer baton was issued for this stream");
+        rc = -1;
+    } else if (expired(s, st, lsqld_now_ms())) {
+        unlink_stream(t, st);
+        ring_add(t, id, 1);
+        dead = st;
+        fail(f, 400, "STREAM_EXPIRED", "the stream expired after being idle; open a new one");
+        rc = -1;
+    } else if (access < st->access) {
+        fail(f, 403, "AUTH_FORBIDDEN", "a read-only token cannot use a read-write stream");
+        rc = -1;
+    } else {
+        st->in_use = 1;
+        *out = st;
+    }
+    pthread_mutex_unlock(&t->mu);
+    if (dead) {
+        atomic_fetch_add(&s->metrics.streams_expired, 1);
+        lsqld_log(&s->log, LSQLD_LOG_DEBUG, "stream %llu expired", (unsigned long long)id);
+        lsqld_stream_close_conn(s, dead);
+        free_stream(dead);
+    }
+    return rc;
+}
+
+void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, int *has_baton)
+{
+    lsqld_streams *t = &s->streams;
+    if (st->closed || !st->conn) {
+        lsqld_stream_close_conn(s, st);
+        pthread_mutex_lock(&t->mu);
+        unlink_stream(t, st);
+        ring_add(t, st->id, 0);
+        pthread_mutex_unlock(&t->mu);
+        free_stream(st);
+        *has_baton = 0;
+        return;
+    }
+    pthread_mutex_lock(&t->mu);
+    uint64_t seq = ++st->seq;
+    st->last_used_ms = lsqld_now_ms();
+    st->in_use = 0;
+    pthread_mutex_unlock(&t->mu);
+    lsqld_baton_make(s->baton_key, st->id, seq, baton_out);
+    *has_baton = 1;
+}
+
+void lsqld_streams_reap(lsqld_server *s)
+{
+    lsqld_streams *t = &s->streams;
+    lsqld_stream *dead = NULL;
+    int64_t now = lsqld_now_ms();
+    pthread_mutex_lock(&t->mu);
+    lsqld_stream *st = t->all;
+    while (st) {
+        lsqld_stream *next = st->next;
+        if (!st->in_use && expired(s, st, now)) {
+            unlink_stream(t, st);
+            ring_add(t, st->id, 1);
+            st->next = dead;
+            dead = st;
+        }
+        st = next;
+    }
+    pthread_mutex_unlock(&t->mu);
+    while (dead) {
+        lsqld_stream *next = dead->next;
+        atomic_fetch_add(&s->metrics.streams_expired, 1);
+        lsqld_log(&s->log, LSQLD_LOG_DEBUG, "stream %llu expired",
+                  (unsigned long long)dead->id);
+        lsqld_stream_close_conn(s, dead);
+        free_stream(dead);
+        dead = next;
+    }
+}
+
+void lsqld_streams_close_all(lsqld_server *s)
+{
+    lsqld_streams *t = &s->streams;
+    pthread_mutex_lock(&t->mu);
+    lsqld_stream *st = t->all;
+    t->all = NULL;
+    memset(t->buckets, 0, sizeof t->buckets);
+    t->count = 0;
+    pthread_mutex_unlock(&t->mu);
+    while (st) {
+        lsqld_stream *next = st->next;
+        lsqld_stream_close_conn(s, st);
+        free_stream(st);
+        st = next;
+    }
+}
+
+size_t lsqld_streams_count(lsqld_server *s)
+{
+    pthread_mutex_lock(&s->streams.mu);
+    size_t n = s->streams.count;
+    pthread_mutex_unlock(&s->streams.mu);
+    return n;
+}
+
+const stored_sql *lsqld_stream_sql_find(const lsqld_stream *st, int32_t id)
+{
+    for (size_t i = 0; i < st->nsqls; i++)
+        if (st->sqls[i].id == id)
+            return &st->sqls[i];
+    return NULL;
+}
