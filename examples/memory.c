@@ -1,8 +1,8 @@
 /* memory.c -- in-memory databases (LSQL_MODE_MEMORY).
  *
- * By default every connection of one lsql_db sees the same in-memory
- * database, which lives as long as the lsql_db. With LSQL_DB_MEMORY_PRIVATE
- * each connection gets its own, separate database instead. */
+ * By default, like SQLite's ":memory:", each connection gets its own private
+ * database. With LSQL_DB_MEMORY_SHARED every connection of one lsql_db sees
+ * the same in-memory database, which lives as long as the lsql_db. */
 #include <lsql.h>
 
 #include <stdio.h>
@@ -19,6 +19,7 @@ int main(void)
     lsql_db_opts opts;
     lsql_db_opts_init(&opts);
     opts.mode = LSQL_MODE_MEMORY;
+    opts.flags = LSQL_DB_MEMORY_SHARED;
 
     /* One shared in-memory database, two connections. */
     lsql_db *db = NULL;
@@ -51,8 +52,8 @@ int main(void)
     printf("a connection opened later still sees %lld colours\n", (long long)n);
     lsql_db_close(db); /* frees the database and its remaining connections */
 
-    /* Private: each connection has a database of its own. */
-    opts.flags = LSQL_DB_MEMORY_PRIVATE;
+    /* Private (the default): each connection has a database of its own. */
+    opts.flags = 0;
     lsql_conn *a = NULL, *b = NULL;
     if (lsql_db_open(&opts, &db, &err) || lsql_db_connect(db, &a, &err) ||
         lsql_db_connect(db, &b, &err))

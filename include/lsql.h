@@ -46,9 +46,10 @@
  *           other use of that database or its connections. Global functions
  *           (lsql_set_allocator, lsql_set_log, lsql_initialize,
  *           lsql_shutdown) are not thread-safe and belong at program start
- *           and end. Functions documented "any thread" (none yet in this
- *           version besides the pure ones: lsql_errstr, lsql_errname,
- *           lsql_libversion*) may be called at any time.
+ *           and end. Functions documented "any thread" may be called at any
+ *           time from any thread: the pure ones (lsql_errstr, lsql_errname,
+ *           lsql_libversion*) and lsql_conn_interrupt, which may race with
+ *           every call on its connection except lsql_conn_close.
  *
  * The header compiles as C99, C11 and C++ and needs only <stddef.h> and
  * <stdint.h>.
@@ -425,7 +426,7 @@ typedef struct lsql_row lsql_row;
 #define LSQL_DB_NO_BUSY_TIMEOUT 0x0080u /* no busy timeout (fail at once) */
 #define LSQL_DB_FULLMUTEX 0x0100u       /* SQLite's serialized mode per connection */
 #define LSQL_DB_NO_TUNING 0x0200u       /* skip cache_size/secure_delete/temp_store tuning */
-#define LSQL_DB_MEMORY_PRIVATE 0x0400u  /* MEMORY: one private database per connection */
+#define LSQL_DB_MEMORY_SHARED 0x0400u   /* MEMORY: one database shared by all connections */
 #define LSQL_DB_NO_DEFAULTS 0x03f0u     /* every NO_* default off + FULLMUTEX */
 
 /* Options of lsql_db_open(). Zero-initialise or call lsql_db_opts_init(),
@@ -447,6 +448,10 @@ typedef struct lsql_db_opts {
     /* Statement-cache capacity per connection; 0 = default (64); a negative
      * value disables the cache. */
     int stmt_cache_capacity;
+    /* LOCAL/MEMORY: extra SQLite open flags OR-ed into every connection's
+     * open (LSQL_OPEN_* in the control section); 0 = none. Other bits are
+     * LSQL_INVALID_OPTION. */
+    int sqlite_open_flags;
 } lsql_db_opts;
 
 /* Fills *opts with zeros, struct_size and mode = LSQL_MODE_LOCAL. */
@@ -461,9 +466,13 @@ LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
  * ms; foreign_keys=ON; synchronous=NORMAL when in WAL; SQLITE_OPEN_NOMUTEX
  * (a connection has one user at a time); cache_size 8192 KiB;
  * secure_delete=OFF (Debian builds SQLite with it ON); temp_store=MEMORY.
- * A MEMORY database is shared by all connections of the lsql_db and lives as
- * long as the lsql_db (even with no connection open); with
- * LSQL_DB_MEMORY_PRIVATE each connection has its own, gone at its close.
+ * MEMORY follows SQLite's ":memory:": each connection has its own private
+ * database, gone at its close (fastest: no locking at all). With
+ * LSQL_DB_MEMORY_SHARED (URL "memory=shared") all connections of the lsql_db
+ * share one in-memory database (SQLite's memdb VFS), which lives as long as
+ * the lsql_db even with no connection open; it costs each statement a lock
+ * and a change check (about 18% on a point SELECT, docs/PERFORMANCE.md). Use
+ * it when several connections (a pool) must see the same data.
  * Errors: LSQL_INVALID_ARG/OPTION, LSQL_NOTSUP_MODE (REMOTE, REPLICA in this
  * version), LSQL_CANTOPEN, LSQL_NOTADB, LSQL_NOMEM, ... Thread-safe. */
 LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
@@ -795,12 +804,990 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
 /* Transactions, savepoints, batches, cursors, reset                          */
 /* ------------------------------------------------------------------------- */
 /* [section: txn] */
+/* Handles of this section (opaque, magic-checked like the others).
+ * Threads: transaction handles and cursors belong to their connection and
+ * follow its rule (one thread at a time, with everything the connection
+ * owns). Batches, batch results and their row sets are independent of any
+ * connection: a batch may be run by several threads at once (on different
+ * connections) while nobody adds to it; results and row sets may be read
+ * by several threads at once; freeing must not race with any other use. */
+typedef struct lsql_txn lsql_txn;                   /* a transaction */
+typedef struct lsql_batch lsql_batch;               /* a list of statements */
+typedef struct lsql_batch_result lsql_batch_result; /* per-step results */
+typedef struct lsql_rowset lsql_rowset;             /* detached rows */
+typedef struct lsql_cursor lsql_cursor;             /* a paging cursor */
+
+/* Codes of this section. The LSQL_TXN class:                               */
+#define LSQL_TXN_ACTIVE (LSQL_TXN | (1 << 8))    /* a transaction is already open on the connection */
+#define LSQL_TXN_DONE (LSQL_TXN | (2 << 8))      /* the handle's transaction has already ended */
+#define LSQL_TXN_ENDED (LSQL_TXN | (3 << 8))     /* the transaction was ended behind its handle */
+#define LSQL_TXN_SAVEPOINT (LSQL_TXN | (4 << 8)) /* no open savepoint of that name */
+#define LSQL_TXN_SKIPPED (LSQL_TXN | (5 << 8))   /* batch step not run: an earlier step failed */
+/* ... and one detail of a SQLite class (lsql's details start at 64): */
+#define LSQL_READONLY_TXN (LSQL_READONLY | (64 << 8)) /* write inside a READ_ONLY transaction */
+
+/* ---- Transactions ---------------------------------------------------------
+ *
+ * lsql_begin() opens a transaction on a connection and returns a handle for
+ * it. The statements of the transaction are run on the connection as usual
+ * (lsql_exec, lsql_query, prepared statements, batches, cursors): whatever
+ * the connection runs until the transaction ends belongs to it. A connection
+ * has at most one transaction.
+ *
+ * The handle belongs to its connection, like a statement: free it with
+ * lsql_txn_free() (which rolls back a transaction still open);
+ * lsql_conn_close() and lsql_db_close() roll back and free the handles still
+ * held, after which their pointers are invalid. A handle whose transaction
+ * has ended (committed, rolled back, or by lsql_conn_reset) stays valid until
+ * it is freed and answers LSQL_TXN_DONE.
+ *
+ * Calls that act on a transaction take the connection AND the handle; a
+ * handle of another connection is LSQL_MISUSE_CONN (nothing is run).
+ *
+ * End a transaction through its handle. If it ends behind the handle's back
+ * -- a COMMIT or ROLLBACK statement, or SQLite rolling it back by itself
+ * after certain errors (ON CONFLICT ROLLBACK, RAISE(ROLLBACK), SQLITE_FULL,
+ * some I/O errors) -- the next call on the handle reports LSQL_TXN_ENDED and
+ * finishes the handle (lsql cannot tell a COMMIT statement from a rollback,
+ * so lsql_commit never reports success for it). For a READ_ONLY transaction,
+ * writes stay refused until that call.
+ *
+ * Retryable errors (LSQL_ERRF_RETRYABLE in err->flags) in and around
+ * transactions. The flag means "running the same call again, unchanged, may
+ * succeed":
+ *  - LSQL_BUSY / LSQL_BUSY_TIMEOUT / LSQL_LOCKED from lsql_begin (IMMEDIATE,
+ *    EXCLUSIVE), from a statement outside any transaction, or from the first
+ *    statement of a transaction that has not read yet (no snapshot taken):
+ *    retryable -- nothing was done, wait and run the call again;
+ *  - LSQL_BUSY from lsql_commit: retryable; the transaction is still open and
+ *    lsql_commit may be called again (or lsql_rollback);
+ *  - LSQL_BUSY_SNAPSHOT: never retryable. Another connection committed since
+ *    this transaction took its snapshot; the transaction can no longer write:
+ *    roll it back and run it again from the start;
+ *  - LSQL_BUSY on a write in a transaction that has already read (it holds a
+ *    read snapshot, lsql_txn_state() == LSQL_TXN_READ; outside a transaction
+ *    the same holds while an unfinished query of the connection keeps a
+ *    snapshot -- finish or free it first): not retryable -- the
+ *    other writer will almost always commit, after which the retry can only
+ *    give LSQL_BUSY_SNAPSHOT (and in rollback-journal mode the two
+ *    connections wait for each other). Roll back and restart.
+ * A transaction that reads and then writes avoids both of the last cases
+ * when it begins with LSQL_BEGIN_IMMEDIATE: it then waits for the write lock
+ * (busy_timeout) at lsql_begin, where a BUSY is retryable.
+ * The same rule applies to statements that run in a transaction opened with
+ * a BEGIN statement, and to the steps of a batch.
+ */
+
+/* Behaviours of lsql_begin(). */
+#define LSQL_BEGIN_DEFERRED 0  /* locks are taken by the first read / first write */
+#define LSQL_BEGIN_IMMEDIATE 1 /* the write lock is taken now (waiting up to busy_timeout) */
+#define LSQL_BEGIN_EXCLUSIVE 2 /* IMMEDIATE, and in rollback-journal mode readers are locked out too
+                                  (in WAL mode the same as IMMEDIATE) */
+/* DEFERRED, and writes are refused: lsql sets PRAGMA query_only=ON for the
+ * life of the transaction and restores it however the transaction ends
+ * (commit, rollback, free, reset). A write -- also to TEMP tables -- fails
+ * with LSQL_READONLY_TXN and leaves the transaction open. (libSQL's "BEGIN
+ * READONLY" is a plain DEFERRED transaction; this one is enforced.) */
+#define LSQL_BEGIN_READ_ONLY 3
+
+/* Opens a transaction with `behavior` (LSQL_BEGIN_*). *out receives a handle
+ * owned by the connection (see above); it is NULL on failure.
+ * Errors: LSQL_MISUSE_HANDLE, LSQL_INVALID_ARG (NULL out, unknown behavior),
+ * LSQL_TXN_ACTIVE (a transaction is already open on the connection, through
+ * lsql_begin or a BEGIN statement), LSQL_BUSY (retryable; IMMEDIATE and
+ * EXCLUSIVE only), LSQL_NOMEM, ... Not thread-safe for one connection (the
+ * thread contract above). */
+LSQL_API int lsql_begin(lsql_conn *conn, int behavior, lsql_txn **out,
+                        lsql_error *err);
+
+/* Commits the transaction. LSQL_OK means it is committed and the handle is
+ * finished. A failed COMMIT is always reported, and then:
+ *  - if the transaction is still open (LSQL_BUSY, which is retryable; a
+ *    deferred foreign key violation, LSQL_CONSTRAINT_FOREIGNKEY, that later
+ *    statements may repair) the handle stays active: call lsql_commit again
+ *    or lsql_rollback;
+ *  - if SQLite rolled it back, the handle is finished (lsql_txn_active()
+ *    gives 0).
+ * Also LSQL_MISUSE_HANDLE, LSQL_MISUSE_CONN (`txn` belongs to another
+ * connection), LSQL_TXN_DONE (already ended; nothing is run),
+ * LSQL_TXN_ENDED (ended behind the handle: it may or may not have been
+ * committed; the handle is finished). */
+LSQL_API int lsql_commit(lsql_conn *conn, lsql_txn *txn, lsql_error *err);
+
+/* Rolls the transaction back. LSQL_OK means it is rolled back and the handle
+ * is finished. If ROLLBACK fails and the transaction is still open, the
+ * handle stays active (call lsql_rollback again, or lsql_txn_free; closing
+ * the connection rolls back too). Errors as for lsql_commit. */
+LSQL_API int lsql_rollback(lsql_conn *conn, lsql_txn *txn, lsql_error *err);
+
+/* Rolls back the transaction if it is still open and frees the handle. NULL
+ * is harmless. Returns LSQL_OK, LSQL_MISUSE_HANDLE, or the error of the
+ * rollback (the handle is freed anyway). */
+LSQL_API int lsql_txn_free(lsql_txn *txn);
+
+/* 1 while the handle's transaction is open on its connection, 0 once it has
+ * ended (also behind the handle's back) or for an invalid handle. */
+LSQL_API int lsql_txn_active(lsql_txn *txn);
+/* The behaviour given to lsql_begin (LSQL_BEGIN_*), -1 for an invalid
+ * handle. */
+LSQL_API int lsql_txn_behavior(const lsql_txn *txn);
+/* The connection of the handle (borrowed), NULL for an invalid handle. */
+LSQL_API lsql_conn *lsql_txn_conn(const lsql_txn *txn);
+
+/* ---- Savepoints ------------------------------------------------------------
+ *
+ * Savepoints nest inside a transaction opened with lsql_begin. A name is an
+ * identifier of 1 to 128 bytes: [A-Za-z_][A-Za-z0-9_]* (else
+ * LSQL_INVALID_NAME); it is quoted in the SQL lsql runs. Names compare
+ * without regard to ASCII case, as in SQLite, and may repeat: release and
+ * rollback-to act on the most recent savepoint of that name. The handle
+ * keeps the stack of open savepoints, so an unknown name is
+ * LSQL_TXN_SAVEPOINT before anything is run.
+ * Each returns LSQL_OK or: LSQL_MISUSE_HANDLE, LSQL_MISUSE_CONN,
+ * LSQL_INVALID_NAME, LSQL_TXN_DONE, LSQL_TXN_ENDED, LSQL_TXN_SAVEPOINT, or
+ * the error of the SAVEPOINT / RELEASE / ROLLBACK TO statement. */
+
+/* Opens a savepoint (SAVEPOINT "name") on top of the stack. */
+LSQL_API int lsql_savepoint(lsql_conn *conn, lsql_txn *txn, const char *name,
+                            lsql_error *err);
+/* Releases the most recent savepoint `name` and every savepoint opened after
+ * it (RELEASE "name"): their changes stay part of the transaction. */
+LSQL_API int lsql_savepoint_release(lsql_conn *conn, lsql_txn *txn,
+                                    const char *name, lsql_error *err);
+/* Undoes everything done since the most recent savepoint `name` was opened
+ * (ROLLBACK TO "name"); savepoints opened after it are gone, `name` itself
+ * stays open (release it, or roll back to it again). */
+LSQL_API int lsql_savepoint_rollback(lsql_conn *conn, lsql_txn *txn,
+                                     const char *name, lsql_error *err);
+/* Number of open savepoints of the handle (0 when none, or for an invalid or
+ * finished handle). */
+LSQL_API int lsql_txn_savepoints(const lsql_txn *txn);
+
+/* ---- Row sets (detached rows, from batches and cursors) ----------------------
+ *
+ * A row set holds copies of rows -- values, column names and declared types
+ * -- independent of any statement or connection. Row sets are borrowed from
+ * the object that produced them (a batch result or a cursor), which states
+ * how long they live. The columns are known even when there are no rows.
+ * All functions are pure reads: a row set may be read from several threads
+ * at once. */
+
+/* Number of rows; 0 for NULL or an invalid handle. */
+LSQL_API size_t lsql_rowset_count(const lsql_rowset *rs);
+/* Number of columns; 0 for NULL or an invalid handle. */
+LSQL_API int lsql_rowset_column_count(const lsql_rowset *rs);
+/* Column name / declared type (borrowed, as long as the row set); NULL when
+ * out of range (or no declared type). */
+LSQL_API const char *lsql_rowset_column_name(const lsql_rowset *rs, int col);
+LSQL_API const char *lsql_rowset_column_decltype(const lsql_rowset *rs, int col);
+/* Value at (row, col), both 0-based. Text and blob bytes are borrowed as
+ * long as the row set, and NUL-terminated after u.bytes.n bytes. Returns
+ * LSQL_OK, LSQL_RANGE, LSQL_MISUSE_HANDLE or LSQL_INVALID_ARG (NULL out). */
+LSQL_API int lsql_rowset_get(const lsql_rowset *rs, size_t row, int col,
+                             lsql_value *out);
+/* Unchecked getters without conversion: an INTEGER (a FLOAT in the int64
+ * range is truncated), else 0; the bytes of a TEXT or BLOB value (and *len), else NULL (and
+ * *len = 0). Out-of-range positions give 0 / NULL. */
+LSQL_API int64_t lsql_rowset_int64(const lsql_rowset *rs, size_t row, int col);
+LSQL_API const char *lsql_rowset_text(const lsql_rowset *rs, size_t row,
+                                      int col, size_t *len);
+
+/* ---- Batches --------------------------------------------------------------
+ *
+ * A batch is a list of steps, each one statement with its parameters, run
+ * by lsql_batch_run() with one result or error per step (the shape of a
+ * Hrana batch). lsql_script_run() does the same for one string of
+ * statements. A batch is independent of connections: it can be run many
+ * times, on any connection, and by several threads at once on different
+ * connections as long as nobody adds to it meanwhile.
+ *
+ * Modes (flags of lsql_batch_run / lsql_script_run):
+ *  - 0 (non-atomic): each step runs as if alone (in autocommit mode, or in
+ *    the transaction already open on the connection); the batch stops at the
+ *    first failing step; the steps before it keep their effects;
+ *  - LSQL_BATCH_ATOMIC: all steps run in one transaction that lsql begins
+ *    (DEFERRED unless a behaviour flag says otherwise) and commits after the
+ *    last step; at the first failing step it is rolled back and the rest is
+ *    not run. If a transaction is already open on the connection, the steps
+ *    run under a savepoint instead (rolled back to on failure, released on
+ *    success), so the batch is all-or-nothing inside the outer transaction;
+ *    a behaviour flag is then LSQL_TXN_ACTIVE. A step that ends lsql's
+ *    transaction itself (COMMIT, ROLLBACK) fails with LSQL_TXN_ENDED.
+ * Behaviour flags (with LSQL_BATCH_ATOMIC only, at most one, else
+ * LSQL_INVALID_ARG): */
+#define LSQL_BATCH_ATOMIC 0x1u
+#define LSQL_BATCH_IMMEDIATE 0x2u /* BEGIN IMMEDIATE */
+#define LSQL_BATCH_EXCLUSIVE 0x4u /* BEGIN EXCLUSIVE */
+#define LSQL_BATCH_READ_ONLY 0x8u /* as LSQL_BEGIN_READ_ONLY: writes fail */
+
+/* Creates an empty batch; *out is owned (lsql_batch_free). Returns LSQL_OK,
+ * LSQL_INVALID_ARG (NULL out) or LSQL_NOMEM. */
+LSQL_API int lsql_batch_new(lsql_batch **out);
+
+/* Appends a step: one SQL statement (NUL-terminated; a second statement
+ * makes the step fail with LSQL_INVALID_SQL when it runs) and its
+ * parameters, positional or named (the binding rules above apply when the
+ * step runs). The SQL, the names and the text/blob bytes are copied: the
+ * arguments are used during the call only. Returns LSQL_OK,
+ * LSQL_MISUSE_HANDLE, LSQL_INVALID_ARG (NULL sql, NULL params with
+ * nparams > 0), LSQL_PARAM_TYPE / LSQL_INVALID_ARG (a bad value, named in
+ * err->message) or LSQL_NOMEM; on error the batch is unchanged. */
+LSQL_API int lsql_batch_add(lsql_batch *b, const char *sql,
+                            const lsql_param *params, size_t nparams,
+                            lsql_error *err);
+
+/* Number of steps (0 for an invalid handle). */
+LSQL_API size_t lsql_batch_count(const lsql_batch *b);
+/* Removes every step (the memory is kept for reuse). */
+LSQL_API void lsql_batch_clear(lsql_batch *b);
+/* Frees the batch. NULL is harmless. Results of earlier runs are
+ * independent of it. */
+LSQL_API void lsql_batch_free(lsql_batch *b);
+
+/* Runs the steps of `b` on `conn` in order (see the modes above). Each
+ * step's statement comes from the connection's statement cache.
+ * Returns LSQL_OK when every step (and the commit) succeeded. Otherwise
+ * the error that stopped the batch: a step's error, or the error of
+ * BEGIN / COMMIT; err->message then starts with "step N: " for a step.
+ * *out receives an owned result (lsql_batch_result_free; it outlives the
+ * connection) as soon as the batch started, also when a step or the COMMIT
+ * failed; *out is NULL when nothing was run (LSQL_MISUSE_HANDLE,
+ * LSQL_INVALID_ARG for bad flags or NULL b/out, LSQL_TXN_ACTIVE,
+ * LSQL_NOMEM, or the error of BEGIN).
+ * If the batch's transaction (or savepoint) cannot be rolled back after a
+ * failure, the error of the rollback is returned instead (class LSQL_NOMEM
+ * or LSQL_IOERR, typically), its message also quoting the error that caused
+ * the rollback, and the transaction is still open: roll it back (a
+ * ROLLBACK statement, lsql_conn_reset) or close the connection.
+ * The retryable flag of the returned error tells whether running the whole
+ * call again may succeed: for an atomic batch that began its own
+ * transaction every LSQL_BUSY* and LSQL_LOCKED* error qualifies (including
+ * LSQL_BUSY_SNAPSHOT, since the batch's transaction was rolled back); for a
+ * non-atomic batch only a failure of the first step (nothing was
+ * committed); under a savepoint the rule of the outer transaction applies.
+ * The per-step errors keep the flag of the statement itself. */
+LSQL_API int lsql_batch_run(lsql_conn *conn, const lsql_batch *b,
+                            unsigned flags, lsql_batch_result **out,
+                            lsql_error *err);
+
+/* Runs a script: `sql` holds any number of statements separated by ';'
+ * (comments, empty statements and trailing whitespace allowed; an empty
+ * script succeeds with no steps). Statements are prepared one at a time
+ * just before they run (a statement may use a table created by an earlier
+ * one) and are not cached; they cannot take parameters (a statement with
+ * parameters fails with LSQL_PARAM_MISSING). Modes, return values and *out
+ * as for lsql_batch_run, except that the result holds one step per
+ * statement attempted: the statements after a failing one are not parsed.
+ * A syntax error is the failing step; its err->offset counts from the start
+ * of the script. */
+LSQL_API int lsql_script_run(lsql_conn *conn, const char *sql, unsigned flags,
+                             lsql_batch_result **out, lsql_error *err);
+
+/* The result of one step. */
+typedef struct lsql_step_result {
+    size_t struct_size; /* set by the caller: sizeof(lsql_step_result) */
+    /* LSQL_OK: the step ran (in an atomic batch that failed later, its
+     * effects were rolled back); an error code: the step failed (see
+     * `error`); LSQL_TXN_SKIPPED: not run, an earlier step failed. */
+    int status;
+    int kind;              /* LSQL_KIND_* of the statement; 0 if it was not prepared */
+    int64_t changes;       /* as lsql_exec: rows changed by INSERT/UPDATE/DELETE, else 0 */
+    int64_t last_insert_rowid; /* after an INSERT step: the connection's last rowid; else 0 */
+    /* Where the statement is: for a script, byte offset and length of the
+     * statement within the script (leading whitespace and comments and the
+     * trailing ';' excluded); for a batch, 0 and the length of the step's
+     * SQL. */
+    size_t sql_offset;
+    size_t sql_length;
+    /* Columns and rows the step returned (a SELECT, a PRAGMA, ...
+     * RETURNING), borrowed until lsql_batch_result_free; the columns are set
+     * even when there are no rows. NULL for steps that return no columns or
+     * did not run. */
+    const lsql_rowset *rows;
+    /* The step's error (borrowed until lsql_batch_result_free); NULL when
+     * status is LSQL_OK. */
+    const lsql_error *error;
+} lsql_step_result;
+
+/* Number of steps in the result (for a script: statements attempted). */
+LSQL_API size_t lsql_batch_result_count(const lsql_batch_result *r);
+/* The status of the whole run (what lsql_batch_run returned) and, if err
+ * is non-NULL, its error. LSQL_MISUSE_HANDLE for an invalid handle. */
+LSQL_API int lsql_batch_result_status(const lsql_batch_result *r,
+                                      lsql_error *err);
+/* Index of the step that failed, or -1 when no step failed (success, or the
+ * COMMIT failed) or for an invalid handle. */
+LSQL_API int64_t lsql_batch_result_failed_step(const lsql_batch_result *r);
+/* Fills the fields of *out that fit in out->struct_size with step i.
+ * Returns LSQL_OK, LSQL_RANGE (i >= count), LSQL_MISUSE_HANDLE or
+ * LSQL_INVALID_ARG (NULL out or struct_size too small). */
+LSQL_API int lsql_batch_result_step(const lsql_batch_result *r, size_t i,
+                                    lsql_step_result *out);
+/* Frees the result and every row set and error it holds. NULL is
+ * harmless. */
+LSQL_API void lsql_batch_result_free(lsql_batch_result *r);
+
+/* ---- Cursors --------------------------------------------------------------
+ *
+ * A cursor runs a query and hands out its rows a page at a time, stepping
+ * the statement only as far as the page needs: memory is bounded by the
+ * largest page, whatever the number of rows. It reads through the
+ * connection like any statement, so inside a transaction it sees the
+ * transaction's own changes. The connection may run other statements while
+ * a cursor is open. The cursor holds a read snapshot (as any unfinished
+ * query) until it reaches the end, fails, or is closed. A cursor left open
+ * when its transaction ends is not closed by it: SQLite continues the
+ * query (after a commit it reads on unchanged; after a rollback it no
+ * longer sees the rolled-back rows). */
+
+/* Prepares `sql` (one statement, from the statement cache), binds `params`
+ * (copied: they may be freed after the call) and returns a cursor; no row
+ * is read yet. *out is owned: close it with lsql_cursor_close(). It is a
+ * child of the connection: lsql_conn_close() / lsql_db_close() free the
+ * cursors still open, after which their pointers are invalid. *out is NULL
+ * on failure. Errors as for lsql_query (LSQL_INVALID_SQL for more than one
+ * statement). */
+LSQL_API int lsql_cursor_open(lsql_conn *conn, const char *sql,
+                              const lsql_param *params, size_t nparams,
+                              lsql_cursor **out, lsql_error *err);
+
+/* Reads up to `max_rows` rows into the cursor's page and points *page at it.
+ * The page is borrowed until the next fetch or close; its columns are set
+ * even when it has no rows. Returns LSQL_ROW when the page holds at least
+ * one row (perhaps fewer than max_rows: the last page), LSQL_DONE when no
+ * row is left (empty page; further calls return LSQL_DONE again), or an
+ * error -- the page then holds the rows read before it, and further calls
+ * return that error again. The statement goes back to the cache as soon as
+ * the end or an error is reached. Also LSQL_MISUSE_HANDLE, LSQL_INVALID_ARG
+ * (max_rows 0 or NULL page), LSQL_MISUSE_STATE (the connection was reset
+ * with lsql_conn_reset), LSQL_NOMEM. */
+LSQL_API int lsql_cursor_fetch(lsql_cursor *cur, size_t max_rows,
+                               const lsql_rowset **page, lsql_error *err);
+
+/* Total number of rows handed out so far (0 for an invalid handle). */
+LSQL_API uint64_t lsql_cursor_rows_read(const lsql_cursor *cur);
+
+/* Closes the cursor (its statement goes back to the cache) and frees it.
+ * NULL is harmless. Returns LSQL_OK or LSQL_MISUSE_HANDLE. */
+LSQL_API int lsql_cursor_close(lsql_cursor *cur);
+
+/* ---- Reset ------------------------------------------------------------------ */
+
+/* Returns a connection to a clean state for reuse (a pool calls it before
+ * handing the connection to its next user), keeping its statement cache:
+ *  - every open cursor is finished (its fetches give LSQL_MISUSE_STATE; it
+ *    still has to be closed) and every open rows handle is ended (its
+ *    lsql_rows_next gives LSQL_MISUSE_STATE; it still has to be freed);
+ *  - every prepared statement of the connection is reset and its bindings
+ *    are cleared (the handles stay valid);
+ *  - an open transaction is rolled back (also one opened with a BEGIN
+ *    statement); its handle is finished (LSQL_TXN_DONE) and a READ_ONLY
+ *    transaction's query_only is restored;
+ *  - TEMP tables, views and triggers are dropped (indexes go with their
+ *    tables); cached statements that used them are prepared again when
+ *    next used;
+ *  - the connection's last error is cleared.
+ * Other state (PRAGMAs set by the user, attached databases) is kept.
+ * Returns LSQL_OK, LSQL_MISUSE_HANDLE, or the first error met (the other
+ * steps are still done). */
+LSQL_API int lsql_conn_reset(lsql_conn *conn, lsql_error *err);
 
 /* ------------------------------------------------------------------------- */
 /* Connection control, PRAGMA helpers, tuning, hooks, functions, extensions,  */
 /* backup                                                                    */
 /* ------------------------------------------------------------------------- */
 /* [section: control] */
+/* Every function of this section checks its handles' magic words on entry
+ * (LSQL_MISUSE_HANDLE for NULL or foreign handles) and returns
+ * LSQL_NOTSUP_BACKEND in modes that have no such feature (the SQLite-only
+ * features below: busy handler, cache flush, checkpoints, limits, db config,
+ * hooks, functions, extensions, backup; the PRAGMA helpers and ping are plain
+ * SQL and work in every mode). Unless a declaration says otherwise they follow
+ * the thread contract at the top of this file (one thread at a time per
+ * connection) and record failures as the connection's last error. */
+
+/* ---- Interrupt and busy timeout ------------------------------------------ */
+
+/* Cancels what is running on the connection right now and returns at once
+ * (it never waits for the running call). ANY THREAD: it may race with every
+ * other call on this connection, its statements and rows handles, EXCEPT
+ * lsql_conn_close() / lsql_db_close() (the caller must make sure the
+ * connection is not being closed while this runs).
+ * Effect: a statement being stepped fails with LSQL_INTERRUPTED; a call
+ * waiting in the busy handler for a lock (see below) stops waiting and fails
+ * with LSQL_INTERRUPTED; a running backup or checkpoint stops with
+ * LSQL_INTERRUPTED. Statements that have started but are not finished (a rows
+ * handle that has returned rows and is not at its end) count as running:
+ * their next step fails with LSQL_INTERRUPTED too. When the interrupted
+ * statement was writing inside an explicit transaction, SQLite rolls the
+ * whole transaction back (check lsql_txn_state); otherwise the transaction
+ * stays open.
+ * Nothing is remembered: when nothing is running the call has no effect, and
+ * the next call on the connection runs normally ("interrupt" is not a
+ * sticky cancel flag). The connection stays usable after an interrupt.
+ * Returns LSQL_OK, LSQL_MISUSE_HANDLE or LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_interrupt(lsql_conn *conn);
+
+/* Sets how long a statement waits for a lock held by another connection
+ * before failing with LSQL_BUSY. The wait happens in lsql's busy handler,
+ * which sleeps in bounded steps (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50,
+ * then 100 ms at most per step) and wakes at once on lsql_conn_interrupt()
+ * (the call then fails with LSQL_INTERRUPTED). 0 fails at once. The initial
+ * value comes from lsql_db_opts.busy_timeout_ms (default 5000 ms; 0 with
+ * LSQL_DB_NO_BUSY_TIMEOUT). This is the typed form of PRAGMA busy_timeout.
+ * The SQL form works too and keeps lsql's interruptible handler: "PRAGMA
+ * busy_timeout = N" (run through lsql) sets this value, "PRAGMA
+ * busy_timeout" reports it (as in SQLite, the value is taken when the
+ * PRAGMA is compiled). Returns LSQL_OK, LSQL_MISUSE_HANDLE,
+ * LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_set_busy_timeout(lsql_conn *conn, uint32_t ms);
+/* Reads the busy timeout in ms into *out. LSQL_OK, LSQL_MISUSE_HANDLE,
+ * LSQL_INVALID_ARG (out NULL), LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_busy_timeout(lsql_conn *conn, uint32_t *out);
+
+/* ---- Liveness, cache, checkpoints ---------------------------------------- */
+
+/* Cheap liveness check: runs "SELECT 1" through the statement cache (for a
+ * local database this checks the handle and the library, not the disk; a
+ * remote mode will make a round trip). Returns LSQL_OK or the error of the
+ * query (LSQL_MISUSE_HANDLE for a bad handle). */
+LSQL_API int lsql_conn_ping(lsql_conn *conn, lsql_error *err);
+
+/* Writes dirty pages of the connection's page cache to the database file
+ * (sqlite3_db_cacheflush) without committing anything. Returns LSQL_OK,
+ * LSQL_BUSY (a page could not be written because of a lock; the others were),
+ * an I/O error, LSQL_MISUSE_HANDLE or LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_cacheflush(lsql_conn *conn, lsql_error *err);
+
+/* WAL checkpoint modes (same meanings as SQLite's). */
+#define LSQL_CHECKPOINT_PASSIVE 0  /* copy what can be copied without waiting */
+#define LSQL_CHECKPOINT_FULL 1     /* wait for writers, then copy everything */
+#define LSQL_CHECKPOINT_RESTART 2  /* FULL, then wait for readers so the WAL restarts */
+#define LSQL_CHECKPOINT_TRUNCATE 3 /* RESTART, then truncate the WAL file to 0 bytes */
+
+/* Runs a checkpoint of the WAL of `schema` ("main", an attached name, or NULL
+ * for every attached database). If non-NULL, *log_frames receives the number
+ * of frames in the WAL and *checkpointed_frames how many of them are now in
+ * the database file (both -1 when the database is not in WAL mode, which is
+ * not an error). FULL/RESTART/TRUNCATE wait through the busy handler (and
+ * can be interrupted); when they cannot finish they return LSQL_BUSY with the
+ * counts still filled. Returns LSQL_OK, LSQL_BUSY, LSQL_INTERRUPTED,
+ * LSQL_ERROR (unknown schema), LSQL_INVALID_ARG (bad mode),
+ * LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_wal_checkpoint(lsql_conn *conn, const char *schema, int mode,
+                                 int *log_frames, int *checkpointed_frames,
+                                 lsql_error *err);
+
+/* ---- Limits and SQLite configuration ------------------------------------- */
+
+/* Run-time limits (sqlite3_limit; same ids). */
+#define LSQL_LIMIT_LENGTH 0              /* max bytes of a string or blob */
+#define LSQL_LIMIT_SQL_LENGTH 1          /* max bytes of an SQL text */
+#define LSQL_LIMIT_COLUMN 2              /* max columns of a table/result/index */
+#define LSQL_LIMIT_EXPR_DEPTH 3          /* max depth of an expression tree */
+#define LSQL_LIMIT_COMPOUND_SELECT 4     /* max terms of a compound SELECT */
+#define LSQL_LIMIT_VDBE_OP 5             /* max instructions of a statement */
+#define LSQL_LIMIT_FUNCTION_ARG 6        /* max arguments of a function */
+#define LSQL_LIMIT_ATTACHED 7            /* max attached databases */
+#define LSQL_LIMIT_LIKE_PATTERN_LENGTH 8 /* max bytes of a LIKE/GLOB pattern */
+#define LSQL_LIMIT_VARIABLE_NUMBER 9     /* max parameter index */
+#define LSQL_LIMIT_TRIGGER_DEPTH 10      /* max trigger recursion depth */
+#define LSQL_LIMIT_WORKER_THREADS 11     /* max auxiliary worker threads */
+
+/* Reads and optionally changes a limit: *old_value (may be NULL) receives
+ * the value before the call; new_value < 0 leaves it unchanged. SQLite
+ * silently caps a new value at its compile-time maximum (read it back to see
+ * what is in force). Returns LSQL_OK, LSQL_RANGE (unknown id),
+ * LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_limit(lsql_conn *conn, int id, int new_value, int *old_value);
+
+/* Per-connection SQLite options (a safe selection of sqlite3_db_config;
+ * lsql's own numbering). Options that could corrupt a database or load code
+ * (writable_schema, reset_database, load_extension, fts3_tokenizer) are not
+ * offered here; extension loading has its own functions below. */
+#define LSQL_DBCONFIG_ENABLE_FKEY 1          /* enforce foreign keys (= PRAGMA foreign_keys) */
+#define LSQL_DBCONFIG_ENABLE_TRIGGER 2       /* run triggers */
+#define LSQL_DBCONFIG_ENABLE_VIEW 3          /* allow views */
+#define LSQL_DBCONFIG_DEFENSIVE 4            /* refuse features that can corrupt the file */
+#define LSQL_DBCONFIG_TRUSTED_SCHEMA 5       /* schema may call functions/vtabs not marked innocuous */
+#define LSQL_DBCONFIG_DQS_DML 6              /* double-quoted string literals in DML */
+#define LSQL_DBCONFIG_DQS_DDL 7              /* double-quoted string literals in DDL */
+#define LSQL_DBCONFIG_ENABLE_QPSG 8          /* query planner stability guarantee */
+#define LSQL_DBCONFIG_TRIGGER_EQP 9          /* EXPLAIN QUERY PLAN shows triggers */
+#define LSQL_DBCONFIG_LEGACY_ALTER_TABLE 10  /* pre-3.26 ALTER TABLE RENAME */
+#define LSQL_DBCONFIG_NO_CKPT_ON_CLOSE 11    /* no checkpoint when the last connection closes */
+#define LSQL_DBCONFIG_LEGACY_FILE_FORMAT 12  /* create files readable by SQLite < 3.3.0 */
+
+/* Sets option `option` on (value 1) or off (value 0), or only reads it
+ * (value -1); *out (may be NULL) receives the state after the call (0/1).
+ * Returns LSQL_OK, LSQL_INVALID_ARG (unknown option or value other than
+ * -1/0/1), LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_config(lsql_conn *conn, int option, int value, int *out,
+                              lsql_error *err);
+
+/* Extra SQLite open flags accepted in lsql_db_opts.sqlite_open_flags (the
+ * values are SQLite's SQLITE_OPEN_* bits; any other bit is
+ * LSQL_INVALID_OPTION at lsql_db_open, since lsql sets the rest itself from
+ * LSQL_DB_* flags). */
+#define LSQL_OPEN_SHAREDCACHE 0x00020000  /* SQLite shared cache (discouraged) */
+#define LSQL_OPEN_PRIVATECACHE 0x00040000 /* private cache even if shared cache is on */
+#define LSQL_OPEN_NOFOLLOW 0x01000000     /* the path must not be a symbolic link */
+
+/* ---- Typed PRAGMA helpers ------------------------------------------------ */
+/* `schema` is the database name ("main", "temp", an attached name) or NULL
+ * for SQLite's default. Schema, table and index names are passed as bound
+ * values or as double-quoted identifiers, never pasted into SQL: any name is
+ * safe (an empty name is LSQL_INVALID_NAME). Errors of the underlying SQL
+ * (LSQL_ERROR "unknown database", LSQL_BUSY, LSQL_AUTH when an authorizer
+ * refuses the PRAGMA ...) are returned as they are. Every helper runs through
+ * the statement cache. */
+
+/* Runs "PRAGMA [schema.]name" (value NULL) or "PRAGMA [schema.]name = value".
+ * `name` must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*, else
+ * LSQL_INVALID_NAME). `value` may be an INTEGER, FLOAT or TEXT value (text is
+ * passed as an SQL string literal, which PRAGMA accepts for keywords such as
+ * WAL or NORMAL); NULL and BLOB values are LSQL_INVALID_ARG. If `out` is
+ * non-NULL it receives an owned rows handle over the PRAGMA's result (free it
+ * with lsql_rows_free; it may have no rows); if NULL, the PRAGMA runs to
+ * completion and its rows are discarded. "busy_timeout" is handled by
+ * lsql_conn_set_busy_timeout()/lsql_conn_busy_timeout() (its rows: one row,
+ * one column "timeout"). */
+LSQL_API int lsql_pragma(lsql_conn *conn, const char *schema, const char *name,
+                         const lsql_value *value, lsql_rows **out, lsql_error *err);
+
+/* PRAGMA foreign_keys: *on receives 0 or 1. Setting it inside a transaction
+ * is a no-op in SQLite; lsql reports that as LSQL_MISUSE_STATE. */
+LSQL_API int lsql_pragma_foreign_keys(lsql_conn *conn, int *on, lsql_error *err);
+LSQL_API int lsql_pragma_set_foreign_keys(lsql_conn *conn, int on, lsql_error *err);
+
+/* Journal modes */
+#define LSQL_JOURNAL_DELETE 0
+#define LSQL_JOURNAL_TRUNCATE 1
+#define LSQL_JOURNAL_PERSIST 2
+#define LSQL_JOURNAL_MEMORY 3
+#define LSQL_JOURNAL_WAL 4
+#define LSQL_JOURNAL_OFF 5
+
+/* PRAGMA journal_mode: *mode receives LSQL_JOURNAL_*. The setter asks for
+ * `mode` and stores in *result (may be NULL) the mode actually in force
+ * afterwards (SQLite may keep another: an in-memory database stays MEMORY,
+ * and the mode cannot leave WAL while other connections use the file); that
+ * is not an error, compare *result with what you asked. LSQL_INVALID_ARG for
+ * an unknown mode. */
+LSQL_API int lsql_pragma_journal_mode(lsql_conn *conn, const char *schema, int *mode,
+                                      lsql_error *err);
+LSQL_API int lsql_pragma_set_journal_mode(lsql_conn *conn, const char *schema, int mode,
+                                          int *result, lsql_error *err);
+/* Lower-case name of a journal mode ("wal"), or NULL for an unknown one.
+ * Any thread. */
+LSQL_API const char *lsql_journal_mode_name(int mode);
+
+/* synchronous levels */
+#define LSQL_SYNC_OFF 0
+#define LSQL_SYNC_NORMAL 1
+#define LSQL_SYNC_FULL 2
+#define LSQL_SYNC_EXTRA 3
+
+/* PRAGMA synchronous: *level receives LSQL_SYNC_*. The setter takes one of
+ * them (else LSQL_INVALID_ARG). */
+LSQL_API int lsql_pragma_synchronous(lsql_conn *conn, const char *schema, int *level,
+                                     lsql_error *err);
+LSQL_API int lsql_pragma_set_synchronous(lsql_conn *conn, const char *schema, int level,
+                                         lsql_error *err);
+
+/* Units of cache_size */
+#define LSQL_CACHE_PAGES 0 /* a number of pages */
+#define LSQL_CACHE_KIB 1   /* KiB (SQLite's negative form) */
+
+/* PRAGMA cache_size: *amount and *unit receive the size as SQLite stores it
+ * (a positive value is pages, a negative one -KiB: lsql gives the absolute
+ * value and the unit). The setter takes amount >= 0 and a unit (else
+ * LSQL_INVALID_ARG; amounts beyond INT32_MAX are LSQL_INVALID_ARG). */
+LSQL_API int lsql_pragma_cache_size(lsql_conn *conn, const char *schema, int64_t *amount,
+                                    int *unit, lsql_error *err);
+LSQL_API int lsql_pragma_set_cache_size(lsql_conn *conn, const char *schema, int64_t amount,
+                                        int unit, lsql_error *err);
+
+/* PRAGMA user_version (a 32-bit integer stored in the database header). */
+LSQL_API int lsql_pragma_user_version(lsql_conn *conn, const char *schema, int32_t *out,
+                                      lsql_error *err);
+LSQL_API int lsql_pragma_set_user_version(lsql_conn *conn, const char *schema,
+                                          int32_t value, lsql_error *err);
+
+/* List results. Each list function returns its entries as ONE owned
+ * allocation: an array of `*count` structs followed by the strings its
+ * entries point to. Free it with lsql_free(*out) (strings included); it
+ * outlives the connection. With zero entries *out is NULL and *count 0. On
+ * error *out is NULL and *count 0. */
+
+/* A column of a table (PRAGMA table_xinfo). */
+typedef struct lsql_column_info {
+    int cid;                 /* column index (0-based) */
+    const char *name;
+    const char *type;        /* declared type, "" when none */
+    int notnull;             /* 1 if NOT NULL */
+    const char *default_sql; /* DEFAULT clause as SQL text, NULL when none */
+    int pk;                  /* 1-based position in the primary key, 0 if not part */
+    int hidden;              /* 0 normal, 1 hidden (virtual table), 2 generated
+                                VIRTUAL, 3 generated STORED */
+} lsql_column_info;
+
+/* Columns of `table` (a table or view; hidden and generated columns
+ * included, see `hidden`). A table that does not exist is LSQL_ERROR with
+ * "no such table". */
+LSQL_API int lsql_table_info(lsql_conn *conn, const char *schema, const char *table,
+                             lsql_column_info **out, size_t *count, lsql_error *err);
+
+/* A table or view (PRAGMA table_list). */
+typedef struct lsql_table_entry {
+    const char *schema; /* "main", "temp", an attached name */
+    const char *name;
+    const char *type;   /* "table", "view", "shadow" or "virtual" */
+    int ncol;           /* number of columns (hidden ones included) */
+    int without_rowid;  /* 1 for a WITHOUT ROWID table */
+    int strict;         /* 1 for a STRICT table */
+} lsql_table_entry;
+
+/* Tables and views of `schema` (NULL: of every attached database), SQLite's
+ * own sqlite_schema tables included, in SQLite's order. */
+LSQL_API int lsql_table_list(lsql_conn *conn, const char *schema, lsql_table_entry **out,
+                             size_t *count, lsql_error *err);
+
+/* An index of a table (PRAGMA index_list). */
+typedef struct lsql_index_entry {
+    int seq;
+    const char *name;
+    int unique;         /* 1 for a UNIQUE index */
+    const char *origin; /* "c" CREATE INDEX, "u" UNIQUE constraint, "pk" PRIMARY KEY */
+    int partial;        /* 1 for a partial index (WHERE clause) */
+} lsql_index_entry;
+
+/* Indexes of `table`; a table without indexes gives 0 entries, a table that
+ * does not exist LSQL_ERROR "no such table". */
+LSQL_API int lsql_index_list(lsql_conn *conn, const char *schema, const char *table,
+                             lsql_index_entry **out, size_t *count, lsql_error *err);
+
+/* A key column of an index (PRAGMA index_xinfo, key columns only). */
+typedef struct lsql_index_column {
+    int seqno;             /* rank in the index (0-based) */
+    int cid;               /* table column index; -1 rowid, -2 expression */
+    const char *name;      /* column name, NULL for an expression */
+    int desc;              /* 1 for DESC */
+    const char *collation; /* collating sequence ("BINARY", "NOCASE" ...) */
+} lsql_index_column;
+
+/* Key columns of index `index`; an index that does not exist is LSQL_ERROR
+ * "no such index". */
+LSQL_API int lsql_index_info(lsql_conn *conn, const char *schema, const char *index,
+                             lsql_index_column **out, size_t *count, lsql_error *err);
+
+/* PRAGMA integrity_check (quick = 0) or quick_check (quick = 1), reporting at
+ * most max_errors problems (<= 0: SQLite's default, 100). *problems receives
+ * an owned array of *count NUL-terminated messages (one allocation with the
+ * strings; free with lsql_free) and is NULL with *count 0 when the database
+ * is fine ("ok"). Finding problems is not an error: the call returns LSQL_OK
+ * and the caller looks at *count. A database too damaged to check gives the
+ * error (LSQL_CORRUPT, LSQL_NOTADB ...). */
+LSQL_API int lsql_integrity_check(lsql_conn *conn, const char *schema, int max_errors,
+                                  int quick, char ***problems, size_t *count,
+                                  lsql_error *err);
+
+/* ---- Hooks --------------------------------------------------------------- */
+/* One hook of each kind per connection: setting one replaces the previous
+ * one, fn = NULL removes it. `ctx` is borrowed: it must stay valid until the
+ * hook is replaced or removed or the connection is closed (lsql never frees
+ * it). Hooks run on the thread that is using the connection, inside the call
+ * that triggered them; a hook must not use its connection (no lsql call on
+ * it or on its statements) and must not close it. Closing the connection
+ * unregisters every hook. Each setter returns LSQL_OK, LSQL_MISUSE_HANDLE or
+ * LSQL_NOTSUP_BACKEND. */
+
+/* Called after a row of a rowid table is inserted, updated or deleted: op is
+ * LSQL_KIND_INSERT, LSQL_KIND_UPDATE or LSQL_KIND_DELETE; schema, table
+ * borrowed for the call. Not called for WITHOUT ROWID tables, for the
+ * truncate optimisation of "DELETE FROM t" without WHERE, nor for changes to
+ * SQLite's internal tables. */
+typedef void (*lsql_update_hook_fn)(void *ctx, int op, const char *schema, const char *table,
+                                    int64_t rowid);
+LSQL_API int lsql_conn_set_update_hook(lsql_conn *conn, lsql_update_hook_fn fn, void *ctx);
+
+/* Called when a transaction is about to commit; returning non-zero turns the
+ * COMMIT into a ROLLBACK and the committing call fails with
+ * LSQL_CONSTRAINT_COMMITHOOK. */
+typedef int (*lsql_commit_hook_fn)(void *ctx);
+LSQL_API int lsql_conn_set_commit_hook(lsql_conn *conn, lsql_commit_hook_fn fn, void *ctx);
+
+/* Called when a transaction is rolled back (explicitly, by a failed
+ * statement that aborts it, or because the commit hook refused the commit;
+ * not when the connection is closed). */
+typedef void (*lsql_rollback_hook_fn)(void *ctx);
+LSQL_API int lsql_conn_set_rollback_hook(lsql_conn *conn, lsql_rollback_hook_fn fn,
+                                         void *ctx);
+
+/* Pre-update hook: called BEFORE a row is inserted, updated or deleted
+ * (rowid and WITHOUT ROWID tables alike), with access to the old and new
+ * values of the row. `pu` is valid only during the callback. op is
+ * LSQL_KIND_INSERT, LSQL_KIND_UPDATE or LSQL_KIND_DELETE; old_rowid is
+ * meaningful for UPDATE/DELETE and new_rowid for INSERT/UPDATE (neither
+ * means anything for a WITHOUT ROWID table: read the key columns with
+ * lsql_preupdate_old/new). LSQL_NOTSUP_BACKEND also when the SQLite library was
+ * built without SQLITE_ENABLE_PREUPDATE_HOOK. */
+typedef struct lsql_preupdate lsql_preupdate;
+typedef void (*lsql_preupdate_hook_fn)(void *ctx, lsql_preupdate *pu, int op,
+                                       const char *schema, const char *table,
+                                       int64_t old_rowid, int64_t new_rowid);
+LSQL_API int lsql_conn_set_preupdate_hook(lsql_conn *conn, lsql_preupdate_hook_fn fn,
+                                          void *ctx);
+/* Number of columns of the row being changed; 0 for an invalid handle. */
+LSQL_API int lsql_preupdate_column_count(const lsql_preupdate *pu);
+/* 0 for a change made directly by a statement, 1 for one made by a trigger
+ * it fired, 2 by a trigger fired by that trigger, ...; -1 for an invalid
+ * handle. */
+LSQL_API int lsql_preupdate_depth(const lsql_preupdate *pu);
+/* Value of column `col` before (old: UPDATE and DELETE) or after (new:
+ * INSERT and UPDATE) the change. Text/blob bytes are borrowed until the
+ * callback returns. Returns LSQL_OK, LSQL_RANGE (bad column),
+ * LSQL_MISUSE_STATE (old for an INSERT, new for a DELETE),
+ * LSQL_MISUSE_HANDLE, LSQL_INVALID_ARG (out NULL), LSQL_NOMEM. */
+LSQL_API int lsql_preupdate_old(lsql_preupdate *pu, int col, lsql_value *out);
+LSQL_API int lsql_preupdate_new(lsql_preupdate *pu, int col, lsql_value *out);
+
+/* Called after a transaction was committed in WAL mode, with the schema
+ * name and the number of pages now in the WAL. lsql keeps SQLite's automatic
+ * checkpoint while a WAL hook is installed: after the hook returns, a
+ * PASSIVE checkpoint runs once the WAL holds 1000 pages or more (running
+ * "PRAGMA wal_autocheckpoint" replaces the hook, as in SQLite; removing the
+ * hook restores SQLite's automatic checkpoint at 1000 pages). */
+typedef void (*lsql_wal_hook_fn)(void *ctx, const char *schema, int wal_pages);
+LSQL_API int lsql_conn_set_wal_hook(lsql_conn *conn, lsql_wal_hook_fn fn, void *ctx);
+
+/* Called about every `n_ops` virtual-machine instructions while a statement
+ * runs (n_ops < 1 or fn NULL removes the handler). Returning non-zero stops
+ * the statement, which fails with LSQL_INTERRUPTED. Use it for progress
+ * reports or deadlines; lsql_conn_interrupt() needs no handler. */
+typedef int (*lsql_progress_fn)(void *ctx);
+LSQL_API int lsql_conn_set_progress_handler(lsql_conn *conn, int n_ops, lsql_progress_fn fn,
+                                            void *ctx);
+
+/* ---- Authorizer ---------------------------------------------------------- */
+
+/* Authorizer answers */
+#define LSQL_AUTHZ_OK 0     /* allow */
+#define LSQL_AUTHZ_DENY 1   /* refuse: the statement fails to prepare with LSQL_AUTH
+                               (LSQL_ERROR "not authorized to use function" for
+                               LSQL_ACTION_FUNCTION, as SQLite reports it) */
+#define LSQL_AUTHZ_IGNORE 2 /* READ: the column reads as NULL; DELETE: the
+                               truncate optimisation is off; other actions: the
+                               action is silently skipped where SQLite allows
+                               it, else the statement fails like DENY */
+
+/* Actions (arg1 / arg2 of the callback in comments; same numbers as
+ * SQLite's authorizer codes). */
+#define LSQL_ACTION_CREATE_INDEX 1        /* index name, table name */
+#define LSQL_ACTION_CREATE_TABLE 2        /* table name, NULL */
+#define LSQL_ACTION_CREATE_TEMP_INDEX 3   /* index name, table name */
+#define LSQL_ACTION_CREATE_TEMP_TABLE 4   /* table name, NULL */
+#define LSQL_ACTION_CREATE_TEMP_TRIGGER 5 /* trigger name, table name */
+#define LSQL_ACTION_CREATE_TEMP_VIEW 6    /* view name, NULL */
+#define LSQL_ACTION_CREATE_TRIGGER 7      /* trigger name, table name */
+#define LSQL_ACTION_CREATE_VIEW 8         /* view name, NULL */
+#define LSQL_ACTION_DELETE 9              /* table name, NULL */
+#define LSQL_ACTION_DROP_INDEX 10         /* index name, table name */
+#define LSQL_ACTION_DROP_TABLE 11         /* table name, NULL */
+#define LSQL_ACTION_DROP_TEMP_INDEX 12    /* index name, table name */
+#define LSQL_ACTION_DROP_TEMP_TABLE 13    /* table name, NULL */
+#define LSQL_ACTION_DROP_TEMP_TRIGGER 14  /* trigger name, table name */
+#define LSQL_ACTION_DROP_TEMP_VIEW 15     /* view name, NULL */
+#define LSQL_ACTION_DROP_TRIGGER 16       /* trigger name, table name */
+#define LSQL_ACTION_DROP_VIEW 17          /* view name, NULL */
+#define LSQL_ACTION_INSERT 18             /* table name, NULL */
+#define LSQL_ACTION_PRAGMA 19             /* pragma name, first argument or NULL */
+#define LSQL_ACTION_READ 20               /* table name, column name */
+#define LSQL_ACTION_SELECT 21             /* NULL, NULL */
+#define LSQL_ACTION_TRANSACTION 22        /* "BEGIN"/"COMMIT"/"ROLLBACK", NULL */
+#define LSQL_ACTION_UPDATE 23             /* table name, column name */
+#define LSQL_ACTION_ATTACH 24             /* file name, NULL */
+#define LSQL_ACTION_DETACH 25             /* database name, NULL */
+#define LSQL_ACTION_ALTER_TABLE 26        /* database name, table name */
+#define LSQL_ACTION_REINDEX 27            /* index name, NULL */
+#define LSQL_ACTION_ANALYZE 28            /* table name, NULL */
+#define LSQL_ACTION_CREATE_VTABLE 29      /* table name, module name */
+#define LSQL_ACTION_DROP_VTABLE 30        /* table name, module name */
+#define LSQL_ACTION_FUNCTION 31           /* NULL, function name */
+#define LSQL_ACTION_SAVEPOINT 32          /* "BEGIN"/"RELEASE"/"ROLLBACK", savepoint name */
+#define LSQL_ACTION_RECURSIVE 33          /* NULL, NULL (a recursive CTE) */
+
+/* Called while a statement is compiled (lsql_prepare, lsql_exec, ... and
+ * the PRAGMA helpers, which prepare SQL too), once per action the statement
+ * would perform. `schema` is the database ("main", "temp", ...) or NULL;
+ * `trigger` is the innermost trigger or view the action comes from, or NULL
+ * for the statement itself. Strings are borrowed for the call. Return
+ * LSQL_AUTHZ_OK, LSQL_AUTHZ_DENY or LSQL_AUTHZ_IGNORE (any other value
+ * counts as DENY). Typical use: deny LSQL_ACTION_ATTACH, or the
+ * load_extension() function (LSQL_ACTION_FUNCTION, arg2 "load_extension").
+ * Setting or removing an authorizer expires every statement prepared
+ * earlier on the connection (as SQLite does): cached statements and your own
+ * prepared statements are compiled again, under the new policy, before
+ * their next run (a statement the new policy refuses then fails at its next
+ * step with LSQL_AUTH); a statement already running finishes under the old
+ * one. lsql's statement classifier keeps working with any authorizer
+ * installed. Returns LSQL_OK, LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+typedef int (*lsql_authorizer_fn)(void *ctx, int action, const char *arg1, const char *arg2,
+                                  const char *schema, const char *trigger);
+LSQL_API int lsql_conn_set_authorizer(lsql_conn *conn, lsql_authorizer_fn fn, void *ctx);
+/* Upper-case name of an action ("ATTACH"), or NULL for an unknown one. Any
+ * thread. */
+LSQL_API const char *lsql_action_name(int action);
+
+/* ---- Custom SQL functions ------------------------------------------------ */
+
+/* Function flags */
+#define LSQL_FN_DETERMINISTIC 0x1u /* same arguments, same result: usable in
+                                      indexes, CHECK, generated columns */
+#define LSQL_FN_DIRECTONLY 0x2u    /* only callable from top-level SQL, never from
+                                      triggers, views, CHECK or index expressions */
+#define LSQL_FN_INNOCUOUS 0x4u     /* no side effects: usable from the schema even
+                                      with trusted_schema off */
+
+/* The context of one call of a custom function: valid only during the
+ * callback (never keep it). */
+typedef struct lsql_fn_ctx lsql_fn_ctx;
+
+/* A scalar function, or the step of an aggregate: argv[0..argc) are the
+ * arguments, borrowed until the callback returns (text values are
+ * NUL-terminated; text and blob stay distinct). Set the result with one of
+ * the lsql_result_* functions (none: the result is NULL). */
+typedef void (*lsql_scalar_fn)(lsql_fn_ctx *fc, int argc, const lsql_value *argv);
+/* The end of an aggregate: set the result and release what the state holds.
+ * Called exactly once for every group the step was called for, and also
+ * when the query stops early (reset/finalize) or for an empty input (with a
+ * zeroed state). */
+typedef void (*lsql_final_fn)(lsql_fn_ctx *fc);
+/* Destructor of the user data of a function. */
+typedef void (*lsql_destroy_fn)(void *user_data);
+
+/* Registers (or replaces) the scalar SQL function `name` taking `nargs`
+ * arguments (-1: any number, 0..127). `flags` are LSQL_FN_*. `user_data` is
+ * handed to the callback through lsql_fn_user_data(); `destroy` (may be NULL)
+ * is called on it when the function is replaced or removed, when the
+ * connection closes, and also when this call fails (ownership passes to the
+ * library in every case). fn = NULL removes the function of that name and
+ * arity. Registering while a statement of the connection is running is
+ * LSQL_BUSY. Errors: LSQL_INVALID_NAME (name NULL, empty or longer than 255
+ * bytes), LSQL_INVALID_ARG (nargs, flags), LSQL_BUSY, LSQL_NOMEM,
+ * LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_create_function(lsql_conn *conn, const char *name, int nargs,
+                                  unsigned flags, lsql_scalar_fn fn, void *user_data,
+                                  lsql_destroy_fn destroy, lsql_error *err);
+
+/* Registers (or replaces) the aggregate SQL function `name`: `step` runs for
+ * every row of a group and `final` once per group. Each group has a state of
+ * `state_size` bytes (0..65536), zeroed before its first step, reached with
+ * lsql_fn_aggregate_state(). Other arguments and errors as for
+ * lsql_create_function (step and final must both be set or both NULL; NULL
+ * removes the function). */
+LSQL_API int lsql_create_aggregate(lsql_conn *conn, const char *name, int nargs,
+                                   unsigned flags, size_t state_size, lsql_scalar_fn step,
+                                   lsql_final_fn final, void *user_data,
+                                   lsql_destroy_fn destroy, lsql_error *err);
+
+/* The user_data given at registration (NULL for an invalid context). */
+LSQL_API void *lsql_fn_user_data(lsql_fn_ctx *fc);
+/* The state of the current aggregate group (state_size zeroed bytes on its
+ * first use), or NULL for a scalar function, a state_size of 0, an invalid
+ * context or when memory runs out (the query then fails with LSQL_NOMEM). */
+LSQL_API void *lsql_fn_aggregate_state(lsql_fn_ctx *fc);
+
+/* Sets the result of the current call (the last call wins). Text is UTF-8
+ * (n bytes, may hold NULs); `lifetime` LSQL_COPY copies the bytes,
+ * LSQL_STATIC borrows them (they must stay valid until the statement is
+ * reset, e.g. static storage). lsql_result_value takes any lsql_value (NULL
+ * for an invalid type tag is refused with an error result). Invalid
+ * contexts are ignored. */
+LSQL_API void lsql_result_null(lsql_fn_ctx *fc);
+LSQL_API void lsql_result_int64(lsql_fn_ctx *fc, int64_t v);
+LSQL_API void lsql_result_double(lsql_fn_ctx *fc, double v);
+LSQL_API void lsql_result_text(lsql_fn_ctx *fc, const char *p, size_t n, int lifetime);
+LSQL_API void lsql_result_blob(lsql_fn_ctx *fc, const void *p, size_t n, int lifetime);
+LSQL_API void lsql_result_value(lsql_fn_ctx *fc, const lsql_value *v);
+/* Makes the statement fail: with `code` (an SQLite-class code below 32, e.g.
+ * LSQL_ERROR, LSQL_CONSTRAINT_FUNCTION, LSQL_TOOBIG, LSQL_NOMEM; any other
+ * code is reported as LSQL_ERROR) and message `msg` (copied; NULL gives the
+ * code's text). */
+LSQL_API void lsql_result_error(lsql_fn_ctx *fc, int code, const char *msg);
+
+/* ---- Extensions ---------------------------------------------------------- */
+
+/* Turns the loading of SQLite extensions with lsql_conn_load_extension() on
+ * (on != 0) or off. It is off on every new connection. Only the C call is
+ * enabled: the SQL function load_extension() stays unavailable. Returns
+ * LSQL_OK, LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_enable_load_extension(lsql_conn *conn, int on, lsql_error *err);
+
+/* Loads the shared library at `path` (borrowed) into the connection and
+ * runs its entry point (`entry_point`, or NULL for SQLite's default:
+ * sqlite3_extension_init or sqlite3_<name>_init). Errors:
+ * LSQL_PERM_EXTENSION (loading is not enabled on this connection),
+ * LSQL_INVALID_ARG (path NULL or empty), LSQL_ERROR (the file cannot be
+ * loaded, the entry point is missing or failed; the message says which),
+ * LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_conn_load_extension(lsql_conn *conn, const char *path,
+                                      const char *entry_point, lsql_error *err);
+
+/* ---- Online backup ------------------------------------------------------- */
+
+/* Progress of a backup, called after each step: `remaining` pages still to
+ * copy out of `total`. Return 0 to go on, non-zero to stop (the backup then
+ * fails with LSQL_ABORT and the destination is left as it was before the
+ * backup for a connection, or incomplete for a file). */
+typedef int (*lsql_backup_progress_fn)(void *ctx, int remaining, int total);
+
+/* Options of the backup functions (NULL: defaults). Zero-initialise and set
+ * struct_size = sizeof(lsql_backup_opts). */
+typedef struct lsql_backup_opts {
+    size_t struct_size;
+    int pages_per_step;               /* pages copied per step; <= 0: all at once */
+    uint32_t sleep_ms;                /* pause between steps (lets writers in); 0: none */
+    lsql_backup_progress_fn progress; /* may be NULL */
+    void *ctx;                        /* passed to progress */
+} lsql_backup_opts;
+
+/* Copies database `schema` (NULL: "main") of `conn` to the file at `path`,
+ * which is created or overwritten, while other connections may keep using
+ * the source (a step that meets a lock is retried within the connection's
+ * busy timeout; a write through another connection restarts the copy, as
+ * SQLite does). The copy runs on the calling thread; lsql_conn_interrupt on
+ * `conn` stops it with LSQL_INTERRUPTED. Errors: LSQL_INVALID_ARG (path NULL
+ * or empty, bad opts), LSQL_CANTOPEN, LSQL_BUSY, LSQL_ABORT (the progress
+ * callback stopped it), LSQL_INTERRUPTED, LSQL_READONLY, I/O errors,
+ * LSQL_MISUSE_HANDLE, LSQL_NOTSUP_BACKEND. */
+LSQL_API int lsql_backup_to_file(lsql_conn *conn, const char *schema, const char *path,
+                                 const lsql_backup_opts *opts, lsql_error *err);
+
+/* Replaces database `schema` (NULL: "main") of `conn` with the content of
+ * the database file at `path` (opened read-only). Errors as for
+ * lsql_backup_to_file, plus LSQL_NOTADB; statements prepared earlier on
+ * `conn` are compiled again before their next run. */
+LSQL_API int lsql_backup_from_file(lsql_conn *conn, const char *schema, const char *path,
+                                   const lsql_backup_opts *opts, lsql_error *err);
+
+/* Copies database `src_schema` of `src` into `dest_schema` of `dest` (NULL
+ * names: "main"). The two connections must be different and of the same
+ * backend (else LSQL_INVALID_ARG / LSQL_NOTSUP_BACKEND), and the caller must
+ * own both for the duration of the call (thread contract). Interrupting
+ * either connection stops the copy. Errors as above; the error is recorded
+ * on `src`. */
+LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_conn *dest,
+                                 const char *dest_schema, const lsql_backup_opts *opts,
+                                 lsql_error *err);
+
+/* ---- Error codes added with this section (append-only) ------------------- */
+#define LSQL_PERM_EXTENSION (LSQL_PERM | (64 << 8)) /* extension loading is not enabled */
+
+/* ------------------------------------------------------------------------- */
+/* Connection pool                                                           */
+/* ------------------------------------------------------------------------- */
+/* [section: pool] */
 
 #ifdef __cplusplus
 }

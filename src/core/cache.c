@@ -72,6 +72,17 @@ lsql_stmt *lsql__cache_take(lsql_stmt_cache *k, const char *sql, size_t n,
     return NULL;
 }
 
+lsql_stmt *lsql__cache_take_mru(lsql_stmt_cache *k, const char *sql, size_t n)
+{
+    lsql_stmt *st = k->hot;
+    if (!st || st->keylen != n || memcmp(st->key, sql, n))
+        return NULL;
+    k->hot = NULL;
+    k->size--;
+    k->hits++;
+    return st;
+}
+
 static bool ensure_buckets(lsql_stmt_cache *k)
 {
     size_t want = 16;
@@ -105,17 +116,47 @@ static void evict_lru(lsql_stmt_cache *k)
     lsql__stmt_destroy(victim);
 }
 
+bool lsql__cache_park(lsql_stmt_cache *k, lsql_stmt *st)
+{
+    if (k->capacity <= 0 || !st->key)
+        return false;
+    lsql_stmt *old = k->hot;
+    if (old) {
+        k->hot = NULL;
+        k->size--;
+        if (!lsql__cache_put(k, old))
+            lsql__stmt_destroy(old);
+    }
+    while (k->size >= k->capacity && k->lru_tail)
+        evict_lru(k);
+    if (k->size >= k->capacity)
+        return false;
+    k->hot = st;
+    k->size++;
+    return true;
+}
+
 bool lsql__cache_put(lsql_stmt_cache *k, lsql_stmt *st)
 {
     if (k->capacity <= 0 || !st->key || !ensure_buckets(k))
         return false;
+    if (k->hot && k->hot->hash == st->hash && k->hot->keylen == st->keylen &&
+        !memcmp(k->hot->key, st->key, st->keylen))
+        return false; /* an identical idle statement is already held */
     size_t b = st->hash & (k->nbuckets - 1);
     for (lsql_stmt *o = k->buckets[b]; o; o = o->hnext)
         if (o->hash == st->hash && o->keylen == st->keylen &&
             !memcmp(o->key, st->key, st->keylen))
             return false; /* an identical idle statement is already held */
-    while (k->size >= k->capacity)
+    while (k->size >= k->capacity && k->lru_tail)
         evict_lru(k);
+    if (k->size >= k->capacity) { /* only the hot one is held: it goes */
+        lsql_stmt *h = k->hot;
+        k->hot = NULL;
+        k->size--;
+        k->evictions++;
+        lsql__stmt_destroy(h);
+    }
     st->hnext = k->buckets[b];
     k->buckets[b] = st;
     st->prev = NULL;
@@ -131,6 +172,12 @@ bool lsql__cache_put(lsql_stmt_cache *k, lsql_stmt *st)
 
 void lsql__cache_clear(lsql_stmt_cache *k)
 {
+    if (k->hot) {
+        lsql_stmt *h = k->hot;
+        k->hot = NULL;
+        k->size--;
+        lsql__stmt_destroy(h);
+    }
     while (k->lru_tail) {
         lsql_stmt *st = k->lru_tail;
         remove_entry(k, st);
@@ -143,8 +190,15 @@ int lsql__cache_set_capacity(lsql_stmt_cache *k, int cap)
     if (cap < 0)
         return LSQL_INVALID_ARG;
     k->capacity = cap;
-    while (k->size > cap)
+    while (k->size > cap && k->lru_tail)
         evict_lru(k);
+    if (k->size > cap && k->hot) {
+        lsql_stmt *h = k->hot;
+        k->hot = NULL;
+        k->size--;
+        k->evictions++;
+        lsql__stmt_destroy(h);
+    }
     if (cap == 0) {
         lsql__free(k->buckets);
         k->buckets = NULL;

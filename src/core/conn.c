@@ -1,5 +1,6 @@
 /* conn.c -- connections: close, last error, metadata. */
 #include "internal.h"
+#include "txn_int.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@ int lsql__conn_fail(lsql_conn *c, lsql_error *out, int code, const char *fmt, ..
  * caller has already unlinked it from its database. */
 void lsql__conn_destroy(lsql_conn *c, int *rc_out)
 {
+    lsql__txn_conn_destroy(c); /* transaction handles and cursors */
     while (c->live) {
         lsql_stmt *st = c->live;
         lsql__live_unlink(c, st);

@@ -65,6 +65,14 @@ LSQL_API int lsql_db_open(const lsql_db_opts *in, lsql_db **out, lsql_error *err
     }
     if ((o.flags & LSQL_DB_READONLY) && o.mode == LSQL_MODE_MEMORY)
         return lsql__fail(err, LSQL_INVALID_OPTION, "a MEMORY database cannot be read-only");
+    if ((unsigned)o.sqlite_open_flags &
+            ~(unsigned)(LSQL_OPEN_SHAREDCACHE | LSQL_OPEN_PRIVATECACHE | LSQL_OPEN_NOFOLLOW) ||
+        ((o.sqlite_open_flags & LSQL_OPEN_SHAREDCACHE) &&
+         (o.sqlite_open_flags & LSQL_OPEN_PRIVATECACHE)))
+        return lsql__fail(err, LSQL_INVALID_OPTION,
+                          "sqlite_open_flags 0x%x: only LSQL_OPEN_SHAREDCACHE or "
+                          "LSQL_OPEN_PRIVATECACHE, and LSQL_OPEN_NOFOLLOW, are accepted",
+                          (unsigned)o.sqlite_open_flags);
     int rc = lsql__ensure_init();
     if (rc)
         return lsql__fail(err, rc, "lsql initialisation failed");
@@ -74,6 +82,7 @@ LSQL_API int lsql_db_open(const lsql_db_opts *in, lsql_db **out, lsql_error *err
         return lsql__fail(err, LSQL_NOMEM, NULL);
     db->cfg.mode = o.mode;
     db->cfg.flags = o.flags;
+    db->cfg.sqlite_open_flags = o.sqlite_open_flags;
     db->cfg.busy_timeout_ms = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
     db->cfg.cache_size_kib = o.cache_size_kib ? o.cache_size_kib : DEFAULT_CACHE_SIZE_KIB;
     db->cfg.stmt_cache_capacity = o.stmt_cache_capacity == 0 ? DEFAULT_STMT_CACHE

@@ -85,6 +85,14 @@ static const code_info k_codes[] = {
     C(LSQL_PARAM_TYPE, "parameter value has an unknown type"),
     C(LSQL_NOTSUP_MODE, "mode not supported by this version"),
     C(LSQL_NOTSUP_BACKEND, "not supported in this mode"),
+    /* [codes: txn] */
+    C(LSQL_TXN_ACTIVE, "a transaction is already open on the connection"),
+    C(LSQL_TXN_DONE, "the transaction has already ended"),
+    C(LSQL_TXN_ENDED, "the transaction was ended behind its handle"),
+    C(LSQL_TXN_SAVEPOINT, "no open savepoint of that name"),
+    C(LSQL_TXN_SKIPPED, "batch step not run: an earlier step failed"),
+    C(LSQL_READONLY_TXN, "attempt to write inside a READ_ONLY transaction"),
+    C(LSQL_PERM_EXTENSION, "extension loading is not enabled on this connection"),
 };
 #undef C
 

@@ -94,7 +94,12 @@ LSQL_API int lsql_rows_next(lsql_rows *r, lsql_error *err)
             lsql__err_ok(err);
             return LSQL_DONE;
         }
-        /* the error that ended the rows, again (message as last recorded) */
+        /* the error that ended the rows, again (message as last recorded);
+         * once other calls replaced the connection's last error, or for rows
+         * ended by lsql_conn_reset, a message of its own */
+        if (c->last.ext_code != r->last)
+            return lsql__conn_fail(c, err, r->last, "this rows handle has already ended with %s (%s)",
+                                   lsql_errname(r->last), lsql_errstr(r->last));
         lsql__err_out(&c->last, err);
         if (err)
             err->ext_code = r->last, err->code = LSQL_CLASS(r->last);
@@ -140,39 +145,40 @@ LSQL_API int lsql_rows_get(lsql_rows *r, int col, lsql_value *out)
     return lsql_column_value(r->st, col, out);
 }
 
+/* The typed getters check the handle once and call the backend directly. */
+#define ON_ROW(r) LSQL_LIKELY(rows_valid(r) && (r)->st->on_row)
+
 LSQL_API int lsql_rows_type(lsql_rows *r, int col)
 {
-    return rows_valid(r) ? lsql_column_type(r->st, col) : LSQL_TYPE_NULL;
+    return ON_ROW(r) ? r->st->conn->be->column_type(r->st, col) : LSQL_TYPE_NULL;
 }
 
 LSQL_API int64_t lsql_rows_int64(lsql_rows *r, int col)
 {
-    return rows_valid(r) ? lsql_column_int64(r->st, col) : 0;
+    return ON_ROW(r) ? r->st->conn->be->column_int64(r->st, col) : 0;
 }
 
 LSQL_API double lsql_rows_double(lsql_rows *r, int col)
 {
-    return rows_valid(r) ? lsql_column_double(r->st, col) : 0.0;
+    return ON_ROW(r) ? r->st->conn->be->column_double(r->st, col) : 0.0;
 }
 
 LSQL_API const char *lsql_rows_text(lsql_rows *r, int col, size_t *len)
 {
-    if (!rows_valid(r)) {
-        if (len)
-            *len = 0;
-        return NULL;
-    }
-    return lsql_column_text(r->st, col, len);
+    size_t n = 0;
+    const char *p = ON_ROW(r) ? r->st->conn->be->column_bytes(r->st, col, &n, true) : NULL;
+    if (len)
+        *len = n;
+    return p;
 }
 
 LSQL_API const void *lsql_rows_blob(lsql_rows *r, int col, size_t *len)
 {
-    if (!rows_valid(r)) {
-        if (len)
-            *len = 0;
-        return NULL;
-    }
-    return lsql_column_blob(r->st, col, len);
+    size_t n = 0;
+    const void *p = ON_ROW(r) ? r->st->conn->be->column_bytes(r->st, col, &n, false) : NULL;
+    if (len)
+        *len = n;
+    return p;
 }
 
 LSQL_API void lsql_rows_free(lsql_rows *r)

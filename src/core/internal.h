@@ -82,6 +82,7 @@ typedef struct lsql_db_config {
     uint32_t cache_size_kib;
     int stmt_cache_capacity;
     int open_mode; /* 0 = rwc, 1 = ro, 2 = rw */
+    int sqlite_open_flags; /* extra SQLite open flags (LSQL_OPEN_*) */
 } lsql_db_config;
 
 struct lsql_db {
@@ -118,6 +119,9 @@ struct lsql_stmt {
     bool cacheable;   /* may go to the cache when released */
     bool has_tail;    /* SQL holds more than one statement */
     bool on_row;      /* the last step gave LSQL_ROW */
+    /* idle in the cache still holding a one-shot call's bindings (one-shot
+     * calls rebind every parameter, so only lsql_prepare(CACHED) clears) */
+    bool stale_binds;
     lsql_conn *conn;
     void *bs;         /* backend statement */
     /* cache key (owned): SQL text the statement was looked up by */
@@ -139,6 +143,9 @@ typedef struct lsql_stmt_cache {
     int size;
     lsql_stmt **buckets;
     size_t nbuckets; /* power of two or 0 */
+    lsql_stmt *hot;      /* the last statement a one-shot call released: the
+                            next call with the same SQL takes it without
+                            hashing or list work (counted in size) */
     lsql_stmt *lru_head; /* most recently used */
     lsql_stmt *lru_tail; /* least recently used */
     uint64_t hits, misses, evictions;
@@ -158,6 +165,11 @@ struct lsql_conn {
      * would be stale until their first step otherwise) */
     uint32_t schema_epoch;
     /* [conn fields: txn] */
+    lsql_txn *txn;          /* handle of the open transaction lsql_begin made, or NULL */
+    lsql_txn *txns;         /* every handle not yet freed (doubly linked; txn.c) */
+    lsql_cursor *cursors;   /* every cursor not yet closed (doubly linked; cursor.c) */
+    bool txn_read_only;     /* the open transaction was begun READ_ONLY by lsql */
+    bool txn_restore_qo;    /* lsql set query_only=ON: set it OFF when that ends */
     /* [conn fields: control] */
 };
 
@@ -181,6 +193,13 @@ struct lsql_backend {
     bool (*expired)(const lsql_stmt *st);
     /* bind: returns an lsql code, and on error fills c->last */
     int (*bind)(lsql_stmt *st, int idx, const lsql_value *v, int lifetime);
+    /* typed fast paths for lsql_bind_*: return the backend's NATIVE code
+     * (0 = success); on failure the core calls bind_fail with that code,
+     * which fills c->last and returns the lsql code */
+    int (*bind_int64)(lsql_stmt *st, int idx, int64_t v);
+    int (*bind_double)(lsql_stmt *st, int idx, double v);
+    int (*bind_text)(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime);
+    int (*bind_fail)(lsql_stmt *st, int idx, int native_rc, size_t n);
     int (*param_count)(const lsql_stmt *st);
     const char *(*param_name)(const lsql_stmt *st, int idx);
     int (*param_index)(const lsql_stmt *st, const char *prefixed_name);
@@ -203,7 +222,44 @@ struct lsql_backend {
     /* metadata: LSQL_OK or LSQL_NOTSUP_BACKEND */
     int (*meta)(lsql_conn *c, int what, int64_t *out);
     /* [backend ops: txn] */
+    /* (none: transactions, savepoints, batches, cursors and reset are built
+     * in the core over the ops above, for every backend; a backend's step
+     * calls lsql__txn_step_error() on failure. txn_int.h notes what the
+     * remote backend will need, e.g. one Hrana batch per lsql batch.) */
     /* [backend ops: control] */
+    /* Connection control, hooks, functions, extensions, backup (core:
+     * control.c, pragma.c, hooks.c, func.c, extension.c, backup.c). A NULL
+     * op means the mode has no such feature: the core returns
+     * LSQL_NOTSUP_BACKEND. Ops taking an lsql_error fill it on failure. */
+    int (*interrupt)(lsql_conn *c); /* any thread (see lsql_conn_interrupt) */
+    int (*busy_timeout)(lsql_conn *c, bool set, uint32_t *ms);
+    int (*cacheflush)(lsql_conn *c, lsql_error *e);
+    int (*checkpoint)(lsql_conn *c, const char *schema, int mode, int *log,
+                      int *ckpt, lsql_error *e);
+    int (*limit)(lsql_conn *c, int id, int value, int *old);
+    int (*db_config)(lsql_conn *c, int option, int value, int *out, lsql_error *e);
+    int (*set_update_hook)(lsql_conn *c, lsql_update_hook_fn fn, void *ctx);
+    int (*set_commit_hook)(lsql_conn *c, lsql_commit_hook_fn fn, void *ctx);
+    int (*set_rollback_hook)(lsql_conn *c, lsql_rollback_hook_fn fn, void *ctx);
+    int (*set_preupdate_hook)(lsql_conn *c, lsql_preupdate_hook_fn fn, void *ctx);
+    int (*set_wal_hook)(lsql_conn *c, lsql_wal_hook_fn fn, void *ctx);
+    int (*set_progress)(lsql_conn *c, int n_ops, lsql_progress_fn fn, void *ctx);
+    int (*set_authorizer)(lsql_conn *c, lsql_authorizer_fn fn, void *ctx);
+    /* registers (fn or step+final set) or removes (all NULL) a function;
+     * `destroy(user_data)` is called by the backend in every case where
+     * ownership passes (replaced, removed, closed, failed) */
+    int (*create_function)(lsql_conn *c, const char *name, int nargs, unsigned flags,
+                           lsql_scalar_fn fn, lsql_scalar_fn step, lsql_final_fn final,
+                           size_t state_size, void *user_data, lsql_destroy_fn destroy,
+                           lsql_error *e);
+    int (*enable_load_extension)(lsql_conn *c, int on, lsql_error *e);
+    int (*load_extension)(lsql_conn *c, const char *path, const char *entry,
+                          lsql_error *e);
+    /* backup: dir is LSQL__BACKUP_* (control.h); `other` is the destination
+     * connection for TO_CONN, `path` the file otherwise */
+    int (*backup)(lsql_conn *c, const char *schema, lsql_conn *other,
+                  const char *other_schema, const char *path, int dir,
+                  const lsql_backup_opts *o, lsql_error *e);
 };
 
 enum {
@@ -267,6 +323,12 @@ int lsql__row_from_stmt(lsql_stmt *st, lsql_row **out);
 uint64_t lsql__hash(const char *s, size_t n);
 lsql_stmt *lsql__cache_take(lsql_stmt_cache *k, const char *sql, size_t n,
                             uint64_t h);
+/* Takes the hot statement if its SQL is sql[0..n) (no hashing: repeated
+ * one-shot calls of one statement hit here). */
+lsql_stmt *lsql__cache_take_mru(lsql_stmt_cache *k, const char *sql, size_t n);
+/* Parks an idle statement as the hot one (the previous hot one moves to the
+ * LRU list); false when it cannot be held (the caller destroys it). */
+bool lsql__cache_park(lsql_stmt_cache *k, lsql_stmt *st);
 /* Puts an idle statement in the cache; returns false when it cannot be held
  * (the caller destroys it). */
 bool lsql__cache_put(lsql_stmt_cache *k, lsql_stmt *st);

@@ -39,10 +39,12 @@ static const char *pname(const lsql_stmt *st, int idx, char *buf, size_t cap)
 }
 
 static int bind_checked(lsql_stmt *st, int idx, const lsql_value *v,
-                        int lifetime, const char *label)
+                        int lifetime)
 {
     int rc = lsql__value_check(v);
     if (LSQL_UNLIKELY(rc)) {
+        char lb[32];
+        const char *label = pname(st, idx, lb, sizeof lb);
         if (rc == LSQL_PARAM_TYPE)
             return lsql__conn_fail(st->conn, NULL, rc,
                                    "parameter %s: unknown value type tag %d", label, v->type);
@@ -60,6 +62,46 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
     if (n && !p)
         return lsql__conn_fail(c, NULL, LSQL_INVALID_ARG, "params is NULL but nparams is %zu", n);
     int count = be->param_count(st);
+    /* Fast path: all positional and the right count. Each value goes
+     * straight to the backend's typed bind; a name met on the way sends
+     * everything to the named path below (which binds every entry again). */
+    if (LSQL_LIKELY(n == (size_t)count)) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+            const lsql_param *q = &p[i];
+            if (LSQL_UNLIKELY(q->name != NULL))
+                break;
+            int idx = (int)i + 1, rc;
+            switch (q->value.type) {
+            case LSQL_TYPE_INTEGER:
+                rc = be->bind_int64(st, idx, q->value.u.i);
+                break;
+            case LSQL_TYPE_FLOAT:
+                rc = be->bind_double(st, idx, q->value.u.d);
+                break;
+            case LSQL_TYPE_TEXT:
+                if (LSQL_LIKELY(q->value.u.bytes.p != NULL)) {
+                    rc = be->bind_text(st, idx, (const char *)q->value.u.bytes.p,
+                                       q->value.u.bytes.n, lifetime);
+                    break;
+                }
+                rc = bind_checked(st, idx, &q->value, lifetime); /* NULL pointer */
+                if (LSQL_UNLIKELY(rc))
+                    return rc;
+                continue;
+            default:
+                rc = bind_checked(st, idx, &q->value, lifetime);
+                if (LSQL_UNLIKELY(rc))
+                    return rc;
+                continue;
+            }
+            if (LSQL_UNLIKELY(rc))
+                return be->bind_fail(st, idx, rc,
+                                     q->value.type == LSQL_TYPE_TEXT ? q->value.u.bytes.n : 0);
+        }
+        if (i == n)
+            return LSQL_OK;
+    }
     bool named = false;
     for (size_t i = 0; i < n; i++)
         if (p[i].name) {
@@ -67,21 +109,10 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
             break;
         }
     char lb[32];
-    if (!named) {
-        if (n != (size_t)count)
-            return lsql__conn_fail(c, NULL, LSQL_PARAM_COUNT,
-                                   "statement expects %d parameter%s, %zu given", count,
-                                   count == 1 ? "" : "s", n);
-        for (size_t i = 0; i < n; i++) {
-            int rc = p[i].value.type <= LSQL_TYPE_FLOAT && p[i].value.type >= 0
-                         ? be->bind(st, (int)i + 1, &p[i].value, lifetime)
-                         : bind_checked(st, (int)i + 1, &p[i].value, lifetime,
-                                        pname(st, (int)i + 1, lb, sizeof lb));
-            if (LSQL_UNLIKELY(rc))
-                return rc;
-        }
-        return LSQL_OK;
-    }
+    if (!named)
+        return lsql__conn_fail(c, NULL, LSQL_PARAM_COUNT,
+                               "statement expects %d parameter%s, %zu given", count,
+                               count == 1 ? "" : "s", n);
     /* Named (or mixed): track which slots got a value. */
     unsigned char small[256], *seen = small;
     if ((size_t)count + 1 > sizeof small) {
@@ -121,7 +152,7 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
             break;
         }
         seen[idx] = 1;
-        rc = bind_checked(st, idx, &p[i].value, lifetime, pname(st, idx, lb, sizeof lb));
+        rc = bind_checked(st, idx, &p[i].value, lifetime);
     }
     for (int idx = 1; rc == LSQL_OK && idx <= count; idx++)
         if (!seen[idx])

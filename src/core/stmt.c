@@ -67,8 +67,11 @@ int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
     uint64_t h = 0;
     lsql_stmt *st = NULL;
     if (use_cache) {
-        h = lsql__hash(sql, n);
-        st = lsql__cache_take(&c->cache, sql, n, h);
+        st = lsql__cache_take_mru(&c->cache, sql, n);
+        if (!st) {
+            h = lsql__hash(sql, n);
+            st = lsql__cache_take(&c->cache, sql, n, h);
+        }
         if (st && (st->epoch != c->schema_epoch || (c->be->expired && c->be->expired(st)))) {
             /* the schema changed under it: prepare it again, so column
              * metadata is right before the first step */
@@ -76,6 +79,9 @@ int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
             st = NULL;
         }
         if (st) {
+            if (st->stale_binds && origin != ST_ORIGIN_INTERNAL)
+                c->be->clear_bindings(st);
+            st->stale_binds = false;
             st->origin = origin;
             lsql__live_link(c, st);
             if (tail)
@@ -136,9 +142,18 @@ void lsql__stmt_release(lsql_stmt *st)
     st->rows.magic = 0;
     if (st->cacheable && c->cache.capacity > 0) {
         c->be->reset(st);
-        c->be->clear_bindings(st);
-        if (lsql__cache_put(&c->cache, st))
-            return;
+        /* one-shot calls rebind every parameter before stepping: their
+         * statements keep the stale bindings (never read while idle) and are
+         * cleared when lsql_prepare(CACHED) hands them out */
+        if (st->origin == ST_ORIGIN_INTERNAL) {
+            st->stale_binds = true;
+            if (lsql__cache_park(&c->cache, st))
+                return;
+        } else {
+            c->be->clear_bindings(st);
+            if (lsql__cache_put(&c->cache, st))
+                return;
+        }
     }
     lsql__stmt_destroy(st);
 }
@@ -204,14 +219,32 @@ LSQL_API int lsql_bind_null(lsql_stmt *st, int idx)
     return bind_one(st, idx, &v, LSQL_STATIC);
 }
 
+/* Typed binds: one check, one call into the backend, error mapping kept
+ * out of line. */
+#define BIND_FAST_OK(st) LSQL_LIKELY(lsql__stmt_valid(st) && !(st)->busy)
+
+static inline int bind_done(lsql_stmt *st, int idx, int native_rc, size_t n)
+{
+    lsql_conn *c = st->conn;
+    if (LSQL_LIKELY(native_rc == 0)) {
+        c->last.ext_code = c->last.code = 0;
+        return LSQL_OK;
+    }
+    return c->be->bind_fail(st, idx, native_rc, n);
+}
+
 LSQL_API int lsql_bind_int64(lsql_stmt *st, int idx, int64_t x)
 {
+    if (BIND_FAST_OK(st))
+        return bind_done(st, idx, st->conn->be->bind_int64(st, idx, x), 0);
     lsql_value v = lsql_int(x);
     return bind_one(st, idx, &v, LSQL_STATIC);
 }
 
 LSQL_API int lsql_bind_double(lsql_stmt *st, int idx, double x)
 {
+    if (BIND_FAST_OK(st))
+        return bind_done(st, idx, st->conn->be->bind_double(st, idx, x), 0);
     lsql_value v = lsql_float(x);
     return bind_one(st, idx, &v, LSQL_STATIC);
 }
@@ -223,6 +256,8 @@ LSQL_API int lsql_bind_text(lsql_stmt *st, int idx, const char *p, size_t n,
         return lsql__stmt_valid(st) ? lsql__conn_fail(st->conn, NULL, LSQL_INVALID_ARG,
                                                       "text pointer is NULL")
                                     : LSQL_MISUSE_HANDLE;
+    if (BIND_FAST_OK(st))
+        return bind_done(st, idx, st->conn->be->bind_text(st, idx, p, n, lifetime), n);
     lsql_value v = lsql_text(p, n);
     return bind_one(st, idx, &v, lifetime);
 }

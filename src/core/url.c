@@ -121,9 +121,9 @@ static int apply_param(const char *k, const char *v, lsql_db_opts *o,
             goto bad;
     } else if (!strcmp(k, "memory")) {
         if (!strcmp(v, "private"))
-            o->flags |= LSQL_DB_MEMORY_PRIVATE;
+            o->flags &= ~LSQL_DB_MEMORY_SHARED;
         else if (!strcmp(v, "shared"))
-            o->flags &= ~LSQL_DB_MEMORY_PRIVATE;
+            o->flags |= LSQL_DB_MEMORY_SHARED;
         else
             goto bad;
     } else {

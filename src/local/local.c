@@ -1,5 +1,7 @@
 /* local.c -- the local backend: SQLite files and in-memory databases. */
 #include "local.h"
+#include "local_ctl.h"
+#include "../core/txn_int.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@ static int open_flags(const lsql_db_config *cfg)
     else
         f |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     f |= (cfg->flags & LSQL_DB_FULLMUTEX) ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX;
+    f |= cfg->sqlite_open_flags; /* validated by lsql_db_open */
     return f;
 }
 
@@ -37,7 +40,7 @@ static int raw_open(lsql_db *db, sqlite3 **out, lsql_error *e)
     const char *name;
     int flags = open_flags(&db->cfg);
     if (db->cfg.mode == LSQL_MODE_MEMORY) {
-        if (db->cfg.flags & LSQL_DB_MEMORY_PRIVATE) {
+        if (!(db->cfg.flags & LSQL_DB_MEMORY_SHARED)) {
             name = ":memory:";
         } else {
             name = ld->memuri;
@@ -82,11 +85,11 @@ static int local_db_open(lsql_db *db, lsql_error *e)
     if (!ld)
         return lsql__fail(e, LSQL_NOMEM, NULL);
     db->be_db = ld;
-    if (db->cfg.mode == LSQL_MODE_MEMORY && !(db->cfg.flags & LSQL_DB_MEMORY_PRIVATE)) {
+    if (db->cfg.mode == LSQL_MODE_MEMORY && (db->cfg.flags & LSQL_DB_MEMORY_SHARED)) {
         snprintf(ld->memuri, sizeof ld->memuri, "file:/lsql-mem-%ld-%u?vfs=memdb",
                  (long)getpid(), atomic_fetch_add(&g_mem_counter, 1));
     }
-    if (db->cfg.mode == LSQL_MODE_MEMORY && (db->cfg.flags & LSQL_DB_MEMORY_PRIVATE))
+    if (db->cfg.mode == LSQL_MODE_MEMORY && !(db->cfg.flags & LSQL_DB_MEMORY_SHARED))
         return LSQL_OK;
     /* LOCAL: open once to report a bad path now, not at the first connect;
      * shared MEMORY: keep this connection as the database's anchor. */
@@ -170,9 +173,8 @@ static int apply_defaults(lsql_conn *c, lsql_error *e)
     sqlite3 *s = LC(c)->db;
     unsigned f = cfg->flags;
     int rc;
-    if (!(f & LSQL_DB_NO_BUSY_TIMEOUT))
-        sqlite3_busy_timeout(s, (int)(cfg->busy_timeout_ms > INT32_MAX ? INT32_MAX
-                                                                       : cfg->busy_timeout_ms));
+    /* lsql's busy handler: waits in bounded, interruptible steps */
+    local__busy_set(LC(c), (f & LSQL_DB_NO_BUSY_TIMEOUT) ? 0 : cfg->busy_timeout_ms);
     char sql[256];
     size_t n = 0;
     sql[0] = 0;
@@ -220,10 +222,17 @@ static int local_conn_open(lsql_conn *c, lsql_error *e)
         return rc;
     }
     c->bc = lc;
+    if (local__ctl_open(lc) != LSQL_OK) {
+        sqlite3_close_v2(lc->db);
+        lsql__free(lc);
+        c->bc = NULL;
+        return lsql__fail(e, LSQL_NOMEM, NULL);
+    }
     sqlite3_set_authorizer(lc->db, local__authorizer, lc);
     rc = apply_defaults(c, e);
     if (rc) {
         sqlite3_close_v2(lc->db);
+        local__ctl_close(lc);
         lsql__free(lc);
         c->bc = NULL;
         return rc;
@@ -237,6 +246,7 @@ static int local_conn_close(lsql_conn *c, lsql_error *e)
     if (!lc)
         return LSQL_OK;
     int rc = LSQL_OK;
+    local__hooks_clear(lc); /* no user callback runs during the close */
     if (!sqlite3_get_autocommit(lc->db)) {
         int src = sqlite3_exec(lc->db, "ROLLBACK", NULL, NULL, NULL);
         if (src != SQLITE_OK)
@@ -245,6 +255,7 @@ static int local_conn_close(lsql_conn *c, lsql_error *e)
     int src = sqlite3_close_v2(lc->db);
     if (src != SQLITE_OK && rc == LSQL_OK)
         rc = local__error(NULL, src, e, "closing");
+    local__ctl_close(lc);
     lsql__free(lc);
     c->bc = NULL;
     return rc;
@@ -270,8 +281,11 @@ static int local_prepare(lsql_conn *c, const char *sql, size_t n, bool nul_term,
     lc->classifying = true;
     lc->kind = LSQL_KIND_OTHER;
     lc->prio = 0;
+    local__op_begin(lc);
     int rc = sqlite3_prepare_v3(lc->db, sql, nul_term ? (int)n + 1 : (int)n, pf, &s, tail);
+    local__op_end(lc);
     lc->classifying = false;
+    local__busy_pragma_done(lc, rc == SQLITE_OK); /* PRAGMA busy_timeout: lsql's handler */
     if (rc != SQLITE_OK)
         return local__error(lc->db, rc, e, NULL);
     st->bs = s;
@@ -289,6 +303,11 @@ static bool local_expired(const lsql_stmt *st)
 {
     return sqlite3_expired(SS(st)) != 0;
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((cold, noinline))
+#endif
+static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n);
 
 static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
 {
@@ -314,6 +333,15 @@ static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
     }
     if (LSQL_LIKELY(rc == SQLITE_OK))
         return LSQL_OK;
+    return local_bind_fail(st, idx, rc,
+                           v->type == LSQL_TYPE_TEXT || v->type == LSQL_TYPE_BLOB ? v->u.bytes.n : 0);
+}
+
+/* Maps a failed sqlite3_bind_* to an lsql error on the connection. Kept out
+ * of the bind fast paths. */
+static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n)
+{
+    sqlite3_stmt *s = SS(st);
     lsql_conn *c = st->conn;
     switch (rc) {
     case SQLITE_RANGE:
@@ -322,13 +350,30 @@ static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
                                sqlite3_bind_parameter_count(s));
     case SQLITE_TOOBIG:
         return lsql__conn_fail(c, NULL, LSQL_TOOBIG, "parameter %d: value of %zu bytes is too big",
-                               idx, v->u.bytes.n);
+                               idx, n);
     case SQLITE_MISUSE:
         return lsql__conn_fail(c, NULL, LSQL_MISUSE_STATE,
                                "statement is running; reset it before binding");
     default:
         return local__error(LC(c)->db, rc, &c->last, "binding");
     }
+}
+
+static int local_bind_int64(lsql_stmt *st, int idx, int64_t v)
+{
+    return sqlite3_bind_int64(SS(st), idx, v);
+}
+
+static int local_bind_double(lsql_stmt *st, int idx, double v)
+{
+    return sqlite3_bind_double(SS(st), idx, v);
+}
+
+static int local_bind_text(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime)
+{
+    return sqlite3_bind_text64(SS(st), idx, p ? p : "", n,
+                               lifetime == LSQL_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT,
+                               SQLITE_UTF8);
 }
 
 static int local_param_count(const lsql_stmt *st)
@@ -348,12 +393,18 @@ static int local_param_index(const lsql_stmt *st, const char *name)
 
 static int local_step(lsql_stmt *st)
 {
+    local_conn *lc = LC(st->conn);
+    local__op_begin(lc); /* an interrupt from now on cancels this step's lock waits */
     int rc = sqlite3_step(SS(st));
+    local__op_end(lc);
+    local__busy_pragma_done(lc, rc == SQLITE_ROW || rc == SQLITE_DONE); /* if re-prepared */
     if (LSQL_LIKELY(rc == SQLITE_ROW))
         return LSQL_ROW;
     if (rc == SQLITE_DONE)
         return LSQL_DONE;
-    return local__error(LC(st->conn)->db, rc, &st->conn->last, NULL);
+    /* [txn] retryable rule inside transactions, READ_ONLY transactions */
+    return lsql__txn_step_error(st->conn,
+                                local__error(LC(st->conn)->db, rc, &st->conn->last, NULL));
 }
 
 static void local_reset(lsql_stmt *st) { sqlite3_reset(SS(st)); }
@@ -457,6 +508,10 @@ const lsql_backend lsql__local_backend = {
     .finalize = local_finalize,
     .expired = local_expired,
     .bind = local_bind,
+    .bind_int64 = local_bind_int64,
+    .bind_double = local_bind_double,
+    .bind_text = local_bind_text,
+    .bind_fail = local_bind_fail,
     .param_count = local_param_count,
     .param_name = local_param_name,
     .param_index = local_param_index,
@@ -475,4 +530,21 @@ const lsql_backend lsql__local_backend = {
     .stmt_info = local_stmt_info,
     .stmt_sql = local_stmt_sql,
     .meta = local_meta,
+    .interrupt = local__interrupt,
+    .busy_timeout = local__busy_timeout,
+    .cacheflush = local__cacheflush,
+    .checkpoint = local__checkpoint,
+    .limit = local__limit,
+    .db_config = local__db_config,
+    .set_update_hook = local__set_update_hook,
+    .set_commit_hook = local__set_commit_hook,
+    .set_rollback_hook = local__set_rollback_hook,
+    .set_preupdate_hook = local__set_preupdate_hook,
+    .set_wal_hook = local__set_wal_hook,
+    .set_progress = local__set_progress,
+    .set_authorizer = local__set_authorizer,
+    .create_function = local__create_function,
+    .enable_load_extension = local__enable_load_extension,
+    .load_extension = local__load_extension,
+    .backup = local__backup,
 };

@@ -13,6 +13,8 @@ typedef struct local_conn {
     bool classifying;
     int kind;
     int prio;
+    /* interrupt, busy handler, hooks, user authorizer (local_ctl.h) */
+    struct local_ctl *ctl;
 } local_conn;
 
 #define LC(c) ((local_conn *)(c)->bc)

@@ -2,6 +2,7 @@
  * the statement classifier (an authorizer, so SQLite's own compiler says what
  * a statement is). */
 #include "local.h"
+#include "local_ctl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -124,7 +125,15 @@ int local__error(sqlite3 *db, int rc, lsql_error *e, const char *prefix)
         ext = rc;
     int code = local__code(ext);
     const char *m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    if (prefix)
+    /* a lock wait that lsql_conn_interrupt cancelled (busy handler) */
+    bool cancelled = (ext & 0xff) == SQLITE_BUSY && ext != SQLITE_BUSY_SNAPSHOT &&
+                     local__busy_take_cancel(db);
+    if (cancelled)
+        code = LSQL_INTERRUPTED;
+    if (cancelled)
+        lsql__err_set(e, code, "%s%sinterrupted while waiting for a lock (%s)",
+                      prefix ? prefix : "", prefix ? ": " : "", m);
+    else if (prefix)
         lsql__err_set(e, code, "%s: %s", prefix, m);
     else
         lsql__err_set(e, code, "%s", m);
@@ -231,12 +240,14 @@ static void classify(int action, const char *a1, int *kind, int *prio)
 int local__authorizer(void *ctx, int action, const char *a1, const char *a2,
                       const char *dbname, const char *trigger)
 {
-    (void)a2;
-    (void)dbname;
     local_conn *lc = ctx;
     if (lc->classifying && !trigger)
         classify(action, a1, &lc->kind, &lc->prio);
-    return SQLITE_OK;
+    if (action == SQLITE_PRAGMA && !trigger)
+        local__busy_pragma_seen(lc, a1, a2);
+    /* the user's authorizer (lsql_conn_set_authorizer), chained: one SQLite
+     * authorizer per connection */
+    return local__user_authorize(lc, action, a1, a2, dbname, trigger);
 }
 
 int local__kind_fallback(const char *sql)

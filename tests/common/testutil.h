@@ -55,13 +55,15 @@ static inline void tu_db_remove(const char *path)
     unlink(side);
 }
 
-/* Opens a shared MEMORY database and one connection to it. */
+/* Opens a shared MEMORY database (LSQL_DB_MEMORY_SHARED: later connections
+ * of the same lsql_db see it) and one connection to it. */
 static inline void tu_open_memory(lsql_db **db, lsql_conn **conn)
 {
     lsql_error err;
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.mode = LSQL_MODE_MEMORY;
+    o.flags = LSQL_DB_MEMORY_SHARED;
     if (lsql_db_open(&o, db, &err) != LSQL_OK)
         fail_msg("open memory: %s", err.message);
     if (lsql_db_connect(*db, conn, &err) != LSQL_OK)

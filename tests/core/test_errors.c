@@ -147,6 +147,7 @@ static void fill_rules_success_and_failure(void **state)
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.mode = LSQL_MODE_MEMORY;
+    o.flags = LSQL_DB_MEMORY_SHARED;
 
     ct_expect(LSQL_OK, &e, lsql_db_open(&o, &db, &e));
     ct_expect(LSQL_OK, &e, lsql_db_connect(db, &c, &e));

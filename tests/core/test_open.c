@@ -484,15 +484,18 @@ static void custom_values(void **state)
 static void url_memory(void **state)
 {
     (void)state;
-    const char *urls[] = {":memory:", "file::memory:"};
-    for (int i = 0; i < 2; i++) {
+    /* ":memory:" keeps SQLite's meaning: one private database per
+     * connection; "memory=shared" shares one across the lsql_db */
+    const char *urls[] = {":memory:", "file::memory:", "file::memory:?memory=shared"};
+    for (int i = 0; i < 3; i++) {
         lsql_db *db = ct_open_url(urls[i]);
         assert_int_equal(lsql_db_mode(db), LSQL_MODE_MEMORY);
         lsql_conn *c1 = ct_connect(db);
         lsql_conn *c2 = ct_connect(db);
         tu_exec(c1, "CREATE TABLE t(x)");
         tu_exec(c1, "INSERT INTO t VALUES (1)");
-        assert_int_equal(ct_int(c2, "SELECT count(*) FROM t"), 1); /* shared */
+        assert_int_equal(ct_int(c2, "SELECT count(*) FROM sqlite_schema WHERE name = 't'"),
+                         i == 2 ? 1 : 0);
         lsql_db_close(db);
     }
 }
@@ -755,7 +758,7 @@ static void memory_private(void **state)
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.mode = LSQL_MODE_MEMORY;
-    o.flags = LSQL_DB_MEMORY_PRIVATE;
+    o.flags = 0; /* private is the default */
     lsql_db *db = ct_open(&o);
     lsql_conn *c1 = ct_connect(db);
     lsql_conn *c2 = ct_connect(db);

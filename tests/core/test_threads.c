@@ -133,6 +133,8 @@ static void concurrent_connect_mode(int mode)
     o.mode = mode;
     if (mode == LSQL_MODE_LOCAL)
         o.path = ct_path("threads-connect", path, sizeof path);
+    else
+        o.flags = LSQL_DB_MEMORY_SHARED;
     lsql_db *db = ct_open(&o);
     lsql_conn *c = ct_connect(db);
     tu_exec(c, "CREATE TABLE seed(x)");
