@@ -1788,6 +1788,239 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
 /* Connection pool                                                           */
 /* ------------------------------------------------------------------------- */
 /* [section: pool] */
+/* A thread-safe pool of connections to one lsql_db, built on the public API
+ * above only (connect, lsql_conn_reset, lsql_conn_ping, lsql_txn_state,
+ * close), so it works the same for every mode a database can have.
+ *
+ *  - acquire with a timeout; waiters are served strictly first come, first
+ *    served (a connection released while threads wait goes straight to the
+ *    oldest waiter; newcomers queue behind them);
+ *  - release rolls back an open transaction and resets the connection with
+ *    lsql_conn_reset() (its statement cache is kept); a connection that
+ *    cannot be reset is closed instead;
+ *  - an idle connection is handed out most-recently-released first (its
+ *    caches are warm) unless LSQL_POOL_FIFO;
+ *  - a connection idle for health_check_idle_ms or longer is pinged
+ *    (lsql_conn_ping) before it is handed out; one that fails is closed and
+ *    replaced by a new one, transparently for the acquirer;
+ *  - the pool grows on demand up to max_size and shrinks back to min_size:
+ *    idle connections beyond min_size are closed after idle_timeout_ms, and
+ *    every connection after max_lifetime_ms (when next idle), by
+ *    lsql_pool_maintain() (a background thread with maintain_interval_ms, or
+ *    your own calls) and lazily by acquire;
+ *  - LSQL_POOL_RW_SPLIT (a LOCAL database in WAL mode): one writer
+ *    connection and min_size..max_size readers; readers are opened with
+ *    PRAGMA query_only=ON (a write on them fails with LSQL_READONLY), so
+ *    readers never wait for the writer, and writers queue in the pool for
+ *    the one writer connection instead of meeting SQLITE_BUSY in SQLite.
+ *
+ * Threads: every lsql_pool_* function may be called from any thread at any
+ * time, except lsql_pool_close (see there). An acquired connection belongs
+ * to the acquiring thread (the connection thread contract at the top of
+ * this file) until it is released; it may be released from another thread.
+ *
+ * Lifetime: the pool does not own the lsql_db. The database must stay open
+ * until the pool is closed AND every connection acquired from it has been
+ * released (lsql_db_close() closes the pool's connections behind its back).
+ * The pool keeps no pointer to any caller-owned memory other than the event
+ * callback's ctx. */
+
+typedef struct lsql_pool lsql_pool;
+
+/* Codes of this section (class LSQL_POOL). */
+#define LSQL_POOL_TIMEOUT (LSQL_POOL | (1 << 8))  /* acquire: no connection within the timeout */
+#define LSQL_POOL_CLOSED (LSQL_POOL | (2 << 8))   /* the pool is closed (or closed while waiting) */
+#define LSQL_POOL_FOREIGN (LSQL_POOL | (3 << 8))  /* release: not a connection acquired from this pool */
+#define LSQL_POOL_DISCARDED (LSQL_POOL | (4 << 8)) /* release: could not be reset; closed instead */
+#define LSQL_POOL_PRIVATE_MEMORY (LSQL_POOL | (5 << 8)) /* pool over a private in-memory database */
+
+/* Pool flags */
+#define LSQL_POOL_FIFO 0x1u       /* hand out the least recently released idle
+                                     connection (default: the most recent one) */
+#define LSQL_POOL_RW_SPLIT 0x2u   /* one writer + readers (LOCAL, WAL mode) */
+#define LSQL_POOL_PING_ALWAYS 0x4u /* ping every connection before handing it out */
+
+/* Duration fields: 0 means "the default", LSQL_POOL_NEVER turns the
+ * feature off. */
+#define LSQL_POOL_NEVER (-1)
+
+/* Options of lsql_pool_open(). Zero-initialise (or lsql_pool_opts_init) and
+ * set struct_size = sizeof(lsql_pool_opts); zero fields get defaults. */
+typedef struct lsql_pool_opts {
+    size_t struct_size;
+    /* Connections kept open even when idle (default 0); opened by
+     * lsql_pool_open. With LSQL_POOL_RW_SPLIT: readers (the writer is opened
+     * at start when min_size > 0). */
+    int min_size;
+    /* Most connections open at once (default 8, at most 4096). With
+     * LSQL_POOL_RW_SPLIT: most readers; the writer is one more. */
+    int max_size;
+    unsigned flags; /* LSQL_POOL_* */
+    /* Timeout of lsql_pool_acquire(..., LSQL_POOL_DEFAULT_TIMEOUT, ...)
+     * (default 30000 ms; LSQL_POOL_NEVER: wait without limit). */
+    int32_t acquire_timeout_ms;
+    /* Idle connections beyond min_size are closed after this long (default
+     * 300000 ms = 5 min). */
+    int32_t idle_timeout_ms;
+    /* A connection is closed (when next idle) after this long since it was
+     * opened (default 3600000 ms = 1 h). */
+    int32_t max_lifetime_ms;
+    /* A connection idle at least this long is pinged before it is handed
+     * out (default 30000 ms; see also LSQL_POOL_PING_ALWAYS). */
+    int32_t health_check_idle_ms;
+    /* > 0: a background thread runs lsql_pool_maintain() this often (in ms).
+     * 0 (the default): no thread; call lsql_pool_maintain() yourself (acquire
+     * still skips and closes expired connections). */
+    int32_t maintain_interval_ms;
+} lsql_pool_opts;
+
+/* Fills *opts with zeros and struct_size. NULL is ignored. */
+LSQL_API void lsql_pool_opts_init(lsql_pool_opts *opts);
+
+/* Opens a pool over `db` (borrowed: see Lifetime above). `opts` may be NULL
+ * (defaults); it is copied. Opens min_size connections (and, with
+ * LSQL_POOL_RW_SPLIT, the writer) before returning, and at least one
+ * connection to check the database:
+ *  - a MEMORY database must be shared (LSQL_DB_MEMORY_SHARED): with a
+ *    private one every connection would be a separate, empty database, so it
+ *    is refused with LSQL_POOL_PRIVATE_MEMORY;
+ *  - LSQL_POOL_RW_SPLIT needs a database in WAL mode (a LOCAL file with the
+ *    default journal mode): otherwise LSQL_NOTSUP_BACKEND.
+ * *out is owned (lsql_pool_close); NULL on failure. Errors:
+ * LSQL_MISUSE_HANDLE (db), LSQL_INVALID_ARG (NULL out, struct_size 0 or too
+ * small, negative or inconsistent sizes: min_size > max_size, max_size >
+ * 4096, negative durations other than LSQL_POOL_NEVER),
+ * LSQL_INVALID_OPTION (unknown flags), LSQL_POOL_PRIVATE_MEMORY,
+ * LSQL_NOTSUP_BACKEND, LSQL_NOMEM, or the error of a connect. Thread-safe. */
+LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool **out,
+                            lsql_error *err);
+
+/* Intents of lsql_pool_acquire */
+#define LSQL_POOL_ANY 0   /* no preference (with LSQL_POOL_RW_SPLIT: the writer) */
+#define LSQL_POOL_READ 1  /* with LSQL_POOL_RW_SPLIT: a query_only reader */
+#define LSQL_POOL_WRITE 2 /* with LSQL_POOL_RW_SPLIT: the writer */
+
+/* timeout_ms of lsql_pool_acquire: the pool's acquire_timeout_ms. */
+#define LSQL_POOL_DEFAULT_TIMEOUT (-1)
+
+/* Takes a connection for `intent` (LSQL_POOL_ANY/READ/WRITE; without the
+ * split all connections are alike and the intent only picks nothing).
+ * An idle connection is handed out at once (pinged first if it has been idle
+ * health_check_idle_ms or more; a broken one is replaced); otherwise a new
+ * connection is opened if the pool is below max_size; otherwise the caller
+ * waits, first come first served, up to timeout_ms (0: do not wait;
+ * LSQL_POOL_DEFAULT_TIMEOUT: the pool's default; LSQL_POOL_NEVER from the
+ * options waits without limit). *out receives a connection owned by the pool
+ * and lent to the caller until lsql_pool_release(); it is NULL on error.
+ * Do not lsql_conn_close() it: release it. Errors: LSQL_POOL_TIMEOUT (the
+ * message says how long the caller waited, how many other threads were
+ * waiting and how many connections were in use), LSQL_POOL_CLOSED (the pool
+ * is closed, also while waiting), LSQL_INVALID_ARG (NULL out, bad intent,
+ * timeout_ms < -1), LSQL_MISUSE_HANDLE, or the error of opening a
+ * connection (LSQL_CANTOPEN, LSQL_NOMEM, ...). Thread-safe. */
+LSQL_API int lsql_pool_acquire(lsql_pool *pool, int intent, int32_t timeout_ms,
+                               lsql_conn **out, lsql_error *err);
+
+/* Gives a connection back. It is reset with lsql_conn_reset() (an open
+ * transaction is rolled back, open statements/rows/cursors are reset, TEMP
+ * objects dropped; the statement cache is kept) and becomes idle, or goes
+ * straight to the oldest waiter. Pointers to its transaction handles,
+ * cursors, statements and rows must not be used after the release (free
+ * them before, or they are freed when the connection closes). After
+ * lsql_pool_close, or when it has outlived max_lifetime_ms, the connection
+ * is closed instead. conn NULL is harmless (LSQL_OK).
+ * Returns LSQL_OK; LSQL_POOL_DISCARDED when the reset failed (err says why)
+ * and the connection was closed instead -- it is released either way, and
+ * a replacement is opened on demand; LSQL_POOL_FOREIGN for a connection that
+ * is not currently acquired from this pool (also a second release; nothing
+ * is done to it); LSQL_MISUSE_HANDLE for a bad pool. Thread-safe. */
+LSQL_API int lsql_pool_release(lsql_pool *pool, lsql_conn *conn, lsql_error *err);
+
+/* One maintenance step, never blocking acquirers (connections are closed and
+ * opened outside the pool's lock): closes idle connections beyond min_size
+ * idle for idle_timeout_ms, and idle connections older than max_lifetime_ms;
+ * then opens connections until min_size are open (each goes to a waiter
+ * first, if any). Returns LSQL_OK, LSQL_POOL_CLOSED, LSQL_MISUSE_HANDLE, or
+ * the first error of opening a connection (maintenance stops there; the
+ * next step tries again). Thread-safe. */
+LSQL_API int lsql_pool_maintain(lsql_pool *pool, lsql_error *err);
+
+/* Pool metrics (a snapshot; counters are cumulative since open). */
+typedef struct lsql_pool_metrics {
+    size_t struct_size; /* set by the caller: sizeof(lsql_pool_metrics) */
+    int size;           /* connections open or being opened */
+    int in_use;         /* acquired (or being released) */
+    int idle;
+    int waiters;        /* threads blocked in lsql_pool_acquire */
+    int min_size, max_size; /* as configured (split: readers + 1 writer) */
+    int writer_in_use;  /* RW_SPLIT: 1 while the writer is out, else 0 */
+    int writer_waiters; /* RW_SPLIT: threads waiting for the writer */
+    uint64_t acquires;  /* successful acquires */
+    uint64_t waits;     /* acquires that had to wait for a connection */
+    uint64_t timeouts;  /* acquires that failed with LSQL_POOL_TIMEOUT */
+    uint64_t created;   /* connections opened */
+    uint64_t destroyed; /* connections closed (any reason) */
+    uint64_t broken;    /* closed because a ping or a reset failed */
+    uint64_t releases;
+    /* Time from entering lsql_pool_acquire to having a pool connection
+     * (without the ping/connect that may follow), over every successful
+     * acquire, in ns: percentiles are bucket upper bounds (<= 12.5% high),
+     * the max is exact. 0 before the first acquire. */
+    uint64_t wait_p50_ns, wait_p99_ns, wait_max_ns;
+} lsql_pool_metrics;
+
+/* Fills the fields of *out that fit in out->struct_size. Returns LSQL_OK,
+ * LSQL_MISUSE_HANDLE, or LSQL_INVALID_ARG (NULL out or struct_size too
+ * small). Also works on a closed pool while connections are still out.
+ * Thread-safe. */
+LSQL_API int lsql_pool_metrics_get(lsql_pool *pool, lsql_pool_metrics *out);
+
+/* Events */
+#define LSQL_POOL_EV_ACQUIRE 1 /* a connection was handed out */
+#define LSQL_POOL_EV_RELEASE 2 /* a connection came back (reset, idle or to a waiter) */
+#define LSQL_POOL_EV_TIMEOUT 3 /* an acquire failed with LSQL_POOL_TIMEOUT */
+#define LSQL_POOL_EV_GROW 4    /* a connection was opened */
+#define LSQL_POOL_EV_SHRINK 5  /* a connection was closed (idle timeout, lifetime, close) */
+#define LSQL_POOL_EV_BROKEN 6  /* a connection failed its ping or reset and was closed */
+
+typedef struct lsql_pool_event {
+    size_t struct_size; /* sizeof(lsql_pool_event) of the library */
+    int type;           /* LSQL_POOL_EV_* */
+    int intent;         /* role of the connection: LSQL_POOL_READ (split reader),
+                           LSQL_POOL_WRITE (split writer) or LSQL_POOL_ANY */
+    lsql_conn *conn;    /* ACQUIRE, RELEASE, GROW: the connection (borrowed,
+                           do not use it in the callback); else NULL */
+    int64_t wait_ns;    /* ACQUIRE, TIMEOUT: time spent waiting; else 0 */
+    int waiters;        /* threads waiting (all roles) after the event */
+    int size;           /* connections open after the event */
+    int in_use;         /* connections in use after the event */
+    int code;           /* BROKEN: the error of the ping or reset; TIMEOUT:
+                           LSQL_POOL_TIMEOUT; else 0 */
+} lsql_pool_event;
+
+/* Event callback: `ev` is borrowed for the call. It runs on the thread whose
+ * call caused the event, outside the pool's lock; it may call
+ * lsql_pool_metrics_get but must not acquire, release or close. */
+typedef void (*lsql_pool_event_fn)(void *ctx, const lsql_pool_event *ev);
+
+/* Installs (fn NULL: removes) the event callback; `ctx` is borrowed until
+ * it is replaced or the pool is freed. An event already being delivered may
+ * still reach the previous callback once. Returns LSQL_OK or
+ * LSQL_MISUSE_HANDLE. Thread-safe. */
+LSQL_API int lsql_pool_set_event_cb(lsql_pool *pool, lsql_pool_event_fn fn, void *ctx);
+
+/* Closes the pool: threads waiting in lsql_pool_acquire wake up with
+ * LSQL_POOL_CLOSED, idle connections are closed, the maintenance thread is
+ * stopped (joined). Connections still acquired stay usable by their holders
+ * and are closed when released (lsql_pool_release still works, and returns
+ * LSQL_OK); the pool's memory is freed when the last one comes back. Does
+ * not close the lsql_db. NULL is harmless. After this call, starting any
+ * other call on the pool is undefined (calls already blocked in it are
+ * fine), except lsql_pool_release of connections acquired earlier and
+ * lsql_pool_metrics_get while some are out. Must not be called from the
+ * event callback. Returns LSQL_OK or LSQL_MISUSE_HANDLE. */
+LSQL_API int lsql_pool_close(lsql_pool *pool);
+
 
 #ifdef __cplusplus
 }

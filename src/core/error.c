@@ -93,6 +93,12 @@ static const code_info k_codes[] = {
     C(LSQL_TXN_SKIPPED, "batch step not run: an earlier step failed"),
     C(LSQL_READONLY_TXN, "attempt to write inside a READ_ONLY transaction"),
     C(LSQL_PERM_EXTENSION, "extension loading is not enabled on this connection"),
+    /* [codes: pool] */
+    C(LSQL_POOL_TIMEOUT, "no pool connection became available within the timeout"),
+    C(LSQL_POOL_CLOSED, "the connection pool is closed"),
+    C(LSQL_POOL_FOREIGN, "the connection was not acquired from this pool"),
+    C(LSQL_POOL_DISCARDED, "the released connection could not be reset and was closed"),
+    C(LSQL_POOL_PRIVATE_MEMORY, "a pool needs a shared in-memory database (LSQL_DB_MEMORY_SHARED)"),
 };
 #undef C
 

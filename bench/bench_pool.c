@@ -1,0 +1,349 @@
+/* bench_pool.c -- the connection pool (docs/PERFORMANCE.md, section
+ * "pool-bench"; bench/run_pool.sh runs everything and writes it).
+ *
+ * Cases (one per process: --case NAME):
+ *
+ *   uncontended  one thread: lsql_pool_acquire + lsql_pool_release of an
+ *                idle connection, --n times (default pool on a WAL file;
+ *                --impl split acquires a reader of a RW_SPLIT pool).
+ *                Reports ns per acquire+release. With --cg the loop runs
+ *                between CALLGRIND_START/STOP_INSTRUMENTATION.
+ *
+ *   mixed        --threads T threads, each running --ops operations on a
+ *                WAL file with a table kv(k INTEGER PRIMARY KEY, v) of
+ *                10000 rows: 90% reads (SELECT v FROM kv WHERE k = ?),
+ *                10% writes (UPDATE kv SET v = v + 1 WHERE k = ?), random
+ *                keys. --impl:
+ *                  split  a LSQL_POOL_RW_SPLIT pool (max T readers + the
+ *                         writer): acquire READ or WRITE per operation
+ *                  conns  one connection per thread, lsql's default
+ *                         busy_timeout (5000 ms); a BUSY is retried
+ *                  mutex  one connection shared behind a pthread mutex
+ *                Reports operations/s and BUSY errors seen; checks that the
+ *                sum of v grew by the number of writes.
+ *
+ * Each case runs --reps times; prints the best and the median.
+ * Output: tab-separated lines starting with RESULT. */
+#include "lsql.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(LSQL_BENCH_HAVE_CALLGRIND)
+#include <valgrind/callgrind.h>
+#define CG_START() CALLGRIND_START_INSTRUMENTATION
+#define CG_STOP() CALLGRIND_STOP_INSTRUMENTATION
+#else
+#define CG_START() ((void)0)
+#define CG_STOP() ((void)0)
+#endif
+
+#define KEYS 10000
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench_pool: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *g_dir = "/tmp";
+static char g_path[1024];
+
+static lsql_db *open_db(int fresh)
+{
+    snprintf(g_path, sizeof g_path, "%s/bench-pool-%ld.db", g_dir, (long)getpid());
+    if (fresh) {
+        char side[1100];
+        unlink(g_path);
+        snprintf(side, sizeof side, "%s-wal", g_path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", g_path);
+        unlink(side);
+    }
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    o.mode = LSQL_MODE_LOCAL;
+    o.path = g_path;
+    lsql_db *db;
+    lsql_error e;
+    if (lsql_db_open(&o, &db, &e))
+        die("open: %s", e.message);
+    return db;
+}
+
+static void setup_kv(lsql_db *db)
+{
+    lsql_conn *c;
+    lsql_error e;
+    if (lsql_db_connect(db, &c, &e))
+        die("connect: %s", e.message);
+    lsql_batch_result *r = NULL;
+    if (lsql_script_run(c,
+                        "DROP TABLE IF EXISTS kv; CREATE TABLE kv(k INTEGER PRIMARY KEY, v INT);"
+                        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE "
+                        "i < 10000) INSERT INTO kv SELECT i, 0 FROM s",
+                        LSQL_BATCH_ATOMIC, &r, &e))
+        die("setup: %s", e.message);
+    lsql_batch_result_free(r);
+    lsql_wal_checkpoint(c, NULL, LSQL_CHECKPOINT_TRUNCATE, NULL, NULL, NULL);
+    lsql_conn_close(c);
+}
+
+static void cleanup(lsql_db *db)
+{
+    lsql_db_close(db);
+    char side[1100];
+    unlink(g_path);
+    snprintf(side, sizeof side, "%s-wal", g_path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", g_path);
+    unlink(side);
+}
+
+/* ---- uncontended ---------------------------------------------------------- */
+
+static double run_uncontended(const char *impl, long n, int cg)
+{
+    lsql_db *db = open_db(1);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.min_size = 1;
+    po.max_size = 4;
+    int intent = LSQL_POOL_ANY;
+    if (strcmp(impl, "split") == 0) {
+        po.flags = LSQL_POOL_RW_SPLIT;
+        intent = LSQL_POOL_READ;
+    }
+    lsql_pool *p;
+    lsql_error e;
+    if (lsql_pool_open(db, &po, &p, &e))
+        die("pool: %s", e.message);
+    lsql_conn *c;
+    for (int i = 0; i < 1000; i++) { /* warm up */
+        if (lsql_pool_acquire(p, intent, 1000, &c, &e))
+            die("acquire: %s", e.message);
+        lsql_pool_release(p, c, NULL);
+    }
+    double t0 = now_s();
+    if (cg)
+        CG_START();
+    for (long i = 0; i < n; i++) {
+        if (lsql_pool_acquire(p, intent, 1000, &c, NULL))
+            die("acquire failed");
+        if (lsql_pool_release(p, c, NULL))
+            die("release failed");
+    }
+    if (cg)
+        CG_STOP();
+    double t = now_s() - t0;
+    lsql_pool_close(p);
+    cleanup(db);
+    return t;
+}
+
+/* ---- mixed 90/10 ----------------------------------------------------------- */
+
+typedef struct mixed_ctx {
+    const char *impl;
+    lsql_db *db;
+    lsql_pool *pool;
+    lsql_conn *shared;
+    pthread_mutex_t mu;
+    long ops;
+} mixed_ctx;
+
+typedef struct mixed_thr {
+    mixed_ctx *m;
+    unsigned seed;
+    long writes, busy;
+    pthread_t th;
+} mixed_thr;
+
+static int one_op(lsql_conn *c, int write, int64_t key, long *busy)
+{
+    lsql_param p[] = {{NULL, lsql_int(key)}};
+    for (;;) {
+        lsql_error e;
+        int rc;
+        if (write) {
+            rc = lsql_exec(c, "UPDATE kv SET v = v + 1 WHERE k = ?", p, 1, NULL, &e);
+        } else {
+            int64_t v;
+            rc = lsql_query_int64(c, "SELECT v FROM kv WHERE k = ?", p, 1, &v, &e);
+        }
+        if (rc == LSQL_OK)
+            return 0;
+        if (LSQL_CLASS(rc) == LSQL_BUSY || LSQL_CLASS(rc) == LSQL_LOCKED) {
+            (*busy)++;
+            continue;
+        }
+        die("op: %s", e.message);
+    }
+}
+
+static void *mixed_main(void *arg)
+{
+    mixed_thr *t = arg;
+    mixed_ctx *m = t->m;
+    lsql_conn *own = NULL;
+    lsql_error e;
+    if (strcmp(m->impl, "conns") == 0 && lsql_db_connect(m->db, &own, &e))
+        die("connect: %s", e.message);
+    for (long i = 0; i < m->ops; i++) {
+        t->seed = t->seed * 1103515245u + 12345u;
+        int write = ((t->seed >> 16) % 10) == 0;
+        t->seed = t->seed * 1103515245u + 12345u;
+        int64_t key = 1 + (int64_t)((t->seed >> 8) % KEYS);
+        if (own) {
+            one_op(own, write, key, &t->busy);
+        } else if (m->pool) {
+            lsql_conn *c;
+            if (lsql_pool_acquire(m->pool, write ? LSQL_POOL_WRITE : LSQL_POOL_READ,
+                                  LSQL_POOL_DEFAULT_TIMEOUT, &c, &e))
+                die("acquire: %s", e.message);
+            one_op(c, write, key, &t->busy);
+            lsql_pool_release(m->pool, c, NULL);
+        } else {
+            pthread_mutex_lock(&m->mu);
+            one_op(m->shared, write, key, &t->busy);
+            pthread_mutex_unlock(&m->mu);
+        }
+        t->writes += write;
+    }
+    lsql_conn_close(own);
+    return NULL;
+}
+
+static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
+{
+    lsql_db *db = open_db(1);
+    setup_kv(db);
+    mixed_ctx m;
+    memset(&m, 0, sizeof m);
+    m.impl = impl;
+    m.db = db;
+    m.ops = ops;
+    pthread_mutex_init(&m.mu, NULL);
+    lsql_error e;
+    if (strcmp(impl, "split") == 0) {
+        lsql_pool_opts po;
+        lsql_pool_opts_init(&po);
+        po.min_size = threads;
+        po.max_size = threads;
+        po.flags = LSQL_POOL_RW_SPLIT;
+        if (lsql_pool_open(db, &po, &m.pool, &e))
+            die("pool: %s", e.message);
+    } else if (strcmp(impl, "mutex") == 0) {
+        if (lsql_db_connect(db, &m.shared, &e))
+            die("connect: %s", e.message);
+    } else if (strcmp(impl, "conns") != 0) {
+        die("unknown impl %s", impl);
+    }
+    mixed_thr *ts = calloc((size_t)threads, sizeof *ts);
+    double t0 = now_s();
+    for (int i = 0; i < threads; i++) {
+        ts[i].m = &m;
+        ts[i].seed = 7919u * (unsigned)(i + 1);
+        if (pthread_create(&ts[i].th, NULL, mixed_main, &ts[i]))
+            die("pthread_create");
+    }
+    long writes = 0, busy = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(ts[i].th, NULL);
+        writes += ts[i].writes;
+        busy += ts[i].busy;
+    }
+    double t = now_s() - t0;
+    /* check: every write is there */
+    lsql_conn *c;
+    if (lsql_db_connect(db, &c, &e))
+        die("connect: %s", e.message);
+    int64_t sum = 0;
+    if (lsql_query_int64(c, "SELECT sum(v) FROM kv", NULL, 0, &sum, &e))
+        die("sum: %s", e.message);
+    if (sum != writes)
+        die("lost writes: sum %lld, writes %ld", (long long)sum, writes);
+    lsql_conn_close(c);
+    lsql_conn_close(m.shared);
+    lsql_pool_close(m.pool);
+    pthread_mutex_destroy(&m.mu);
+    free(ts);
+    cleanup(db);
+    *busy_out = busy;
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cs = NULL, *impl = "default";
+    long n = 100000, ops = 20000;
+    int threads = 2, reps = 5, cg = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--cg")) {
+            cg = 1;
+            continue;
+        }
+        if (!v)
+            die("missing value for %s", a);
+        i++;
+        if (!strcmp(a, "--case")) cs = v;
+        else if (!strcmp(a, "--impl")) impl = v;
+        else if (!strcmp(a, "--n")) n = atol(v);
+        else if (!strcmp(a, "--ops")) ops = atol(v);
+        else if (!strcmp(a, "--threads")) threads = atoi(v);
+        else if (!strcmp(a, "--reps")) reps = atoi(v);
+        else if (!strcmp(a, "--dir")) g_dir = v;
+        else die("unknown option %s", a);
+    }
+    if (!cs)
+        die("--case uncontended|mixed");
+    if (cg)
+        reps = 1;
+    double *t = calloc((size_t)reps, sizeof *t);
+    long busy = 0, busy_total = 0;
+    for (int r = 0; r < reps; r++) {
+        if (!strcmp(cs, "uncontended"))
+            t[r] = run_uncontended(impl, n, cg);
+        else if (!strcmp(cs, "mixed")) {
+            t[r] = run_mixed(impl, threads, ops, &busy);
+            busy_total += busy;
+        } else
+            die("unknown case %s", cs);
+    }
+    qsort(t, (size_t)reps, sizeof *t, cmp_d);
+    double best = t[0], med = t[reps / 2];
+    if (!strcmp(cs, "uncontended"))
+        printf("RESULT\tuncontended\t%s\t%ld\t%.6f\t%.6f\t%.1f\n", impl, n, best, med,
+               med * 1e9 / (double)n);
+    else
+        printf("RESULT\tmixed\t%s\t%d\t%ld\t%.6f\t%.6f\t%.0f\t%.1f\n", impl, threads, ops, best,
+               med, (double)threads * (double)ops / med, (double)busy_total / reps);
+    free(t);
+    return 0;
+}

@@ -1,0 +1,258 @@
+/* pool_health.c -- opening and closing pooled connections, expiry and
+ * health rules, the idle lists, and the maintenance step (on demand or in a
+ * background thread). Connections are opened and closed outside the pool
+ * mutex; only bookkeeping happens under it. */
+#include "pool_int.h"
+
+#include <string.h>
+#include <time.h>
+
+int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err)
+{
+    *out = NULL;
+    pool_entry *e = lsql_malloc(sizeof *e);
+    if (!e)
+        return pool__fail(err, LSQL_NOMEM, "pool: out of memory for a connection entry");
+    memset(e, 0, sizeof *e);
+    int rc = lsql_db_connect(p->db, &e->conn, err);
+    if (rc == LSQL_OK)
+        rc = pool__setup_conn(p, s, e->conn, err);
+    if (rc) {
+        lsql_conn_close(e->conn);
+        lsql_free(e);
+        return rc;
+    }
+    e->set = s;
+    e->created_ns = e->idle_since_ns = pool__now_ns();
+    *out = e;
+    return LSQL_OK;
+}
+
+void pool__close_entry(pool_entry *e)
+{
+    if (!e)
+        return;
+    lsql_conn_close(e->conn);
+    lsql_free(e);
+}
+
+bool pool__expired(const lsql_pool *p, const pool_entry *e, int64_t now)
+{
+    int32_t life = p->opts.max_lifetime_ms;
+    return life != LSQL_POOL_NEVER && now - e->created_ns >= (int64_t)life * 1000000;
+}
+
+static bool idle_too_long(const lsql_pool *p, const pool_entry *e, int64_t now)
+{
+    int32_t t = p->opts.idle_timeout_ms;
+    return t != LSQL_POOL_NEVER && now - e->idle_since_ns >= (int64_t)t * 1000000;
+}
+
+bool pool__needs_ping(const lsql_pool *p, const pool_entry *e, int64_t now)
+{
+    if (p->opts.flags & LSQL_POOL_PING_ALWAYS)
+        return true;
+    int32_t t = p->opts.health_check_idle_ms;
+    return t != LSQL_POOL_NEVER && now - e->idle_since_ns >= (int64_t)t * 1000000;
+}
+
+int pool__register_locked(lsql_pool *p, pool_entry *e)
+{
+    if (p->nall == p->capall) {
+        int nc = p->capall ? p->capall * 2 : 16;
+        pool_entry **a = lsql_malloc((size_t)nc * sizeof *a);
+        if (!a)
+            return LSQL_NOMEM;
+        if (p->nall)
+            memcpy(a, p->all, (size_t)p->nall * sizeof *a);
+        lsql_free(p->all);
+        p->all = a;
+        p->capall = nc;
+    }
+    p->all[p->nall++] = e;
+    return LSQL_OK;
+}
+
+void pool__unregister_locked(lsql_pool *p, pool_entry *e)
+{
+    for (int i = 0; i < p->nall; i++)
+        if (p->all[i] == e) {
+            p->all[i] = p->all[--p->nall];
+            return;
+        }
+}
+
+void pool__idle_push(pool_set *s, pool_entry *e, bool at_head)
+{
+    e->state = PE_IDLE;
+    if (at_head) {
+        e->prev = NULL;
+        e->next = s->idle_head;
+        if (s->idle_head)
+            s->idle_head->prev = e;
+        else
+            s->idle_tail = e;
+        s->idle_head = e;
+    } else {
+        e->next = NULL;
+        e->prev = s->idle_tail;
+        if (s->idle_tail)
+            s->idle_tail->next = e;
+        else
+            s->idle_head = e;
+        s->idle_tail = e;
+    }
+    s->idle++;
+}
+
+void pool__idle_remove(pool_set *s, pool_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        s->idle_head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        s->idle_tail = e->prev;
+    e->prev = e->next = NULL;
+    s->idle--;
+}
+
+void pool__slot_free_locked(pool_set *s)
+{
+    if (!pool__wq_grant_slot(s))
+        s->total--;
+}
+
+/* Opens one connection for set s into a slot already counted in s->total
+ * and gives it to a waiter or the idle list. */
+static int fill_slot(lsql_pool *p, pool_set *s, lsql_error *err)
+{
+    pool_entry *e;
+    int rc = pool__open_conn(p, s, &e, err);
+    lsql_pool_event ev;
+    lsql_pool_event_fn fn;
+    void *ctx;
+    pthread_mutex_lock(&p->mu);
+    bool closed = p->closed;
+    if (rc == LSQL_OK && (closed || pool__register_locked(p, e) != LSQL_OK)) {
+        s->total--;
+        pthread_mutex_unlock(&p->mu);
+        pool__close_entry(e);
+        return closed ? pool__fail(err, LSQL_POOL_CLOSED, "pool: closed during maintenance")
+                      : pool__fail(err, LSQL_NOMEM, "pool: out of memory");
+    }
+    if (rc) {
+        pool__slot_free_locked(s);
+        pthread_mutex_unlock(&p->mu);
+        return rc;
+    }
+    p->ctr.created++;
+    s->in_use++;
+    e->state = PE_OUT;
+    if (!pool__wq_grant_conn(s, e)) {
+        s->in_use--;
+        pool__idle_push(s, e, true);
+    }
+    pool__event_fill(p, &ev, LSQL_POOL_EV_GROW, s, e->conn, 0, 0);
+    fn = p->ev_fn;
+    ctx = p->ev_ctx;
+    pthread_mutex_unlock(&p->mu);
+    pool__event_emit(fn, ctx, &ev);
+    return LSQL_OK;
+}
+
+LSQL_API int lsql_pool_maintain(lsql_pool *p, lsql_error *err)
+{
+    if (!p || p->magic != POOL_MAGIC)
+        return pool__fail(err, LSQL_MISUSE_HANDLE, "lsql_pool_maintain: invalid pool handle");
+    pool_entry *doomed = NULL;
+    int need[2] = {0, 0};
+    int64_t now = pool__now_ns();
+
+    pthread_mutex_lock(&p->mu);
+    if (p->closed) {
+        pthread_mutex_unlock(&p->mu);
+        return pool__fail(err, LSQL_POOL_CLOSED, "lsql_pool_maintain: the pool is closed");
+    }
+    p->refs++;
+    for (int i = 0; i < p->nsets; i++) {
+        pool_set *s = &p->sets[i];
+        /* oldest idle first: the tail of the idle list */
+        pool_entry *e = s->idle_tail;
+        while (e) {
+            pool_entry *prev = e->prev;
+            if (pool__expired(p, e, now) || (s->total > s->min && idle_too_long(p, e, now))) {
+                pool__idle_remove(s, e);
+                pool__unregister_locked(p, e);
+                s->total--;
+                p->ctr.destroyed++;
+                e->next = doomed;
+                doomed = e;
+            }
+            e = prev;
+        }
+        if (s->total < s->min) {
+            need[i] = s->min - s->total;
+            s->total += need[i];
+        }
+    }
+    lsql_pool_event_fn fn = p->ev_fn;
+    void *ctx = p->ev_ctx;
+    pthread_mutex_unlock(&p->mu);
+
+    while (doomed) {
+        pool_entry *e = doomed;
+        doomed = e->next;
+        lsql_pool_event ev;
+        pthread_mutex_lock(&p->mu);
+        pool__event_fill(p, &ev, LSQL_POOL_EV_SHRINK, e->set, NULL, 0, 0);
+        pthread_mutex_unlock(&p->mu);
+        pool__close_entry(e);
+        pool__event_emit(fn, ctx, &ev);
+    }
+
+    int first = LSQL_OK;
+    lsql_error_clear(err);
+    for (int i = 0; i < p->nsets; i++) {
+        for (int k = 0; k < need[i]; k++) {
+            if (first != LSQL_OK) { /* give back the slots not filled */
+                pthread_mutex_lock(&p->mu);
+                pool__slot_free_locked(&p->sets[i]);
+                pthread_mutex_unlock(&p->mu);
+                continue;
+            }
+            first = fill_slot(p, &p->sets[i], err);
+        }
+    }
+
+    bool free_now;
+    pthread_mutex_lock(&p->mu);
+    pool__unref_locked(p, &free_now);
+    pthread_mutex_unlock(&p->mu);
+    if (free_now)
+        pool__destroy(p);
+    return first;
+}
+
+void *pool__thread_main(void *arg)
+{
+    lsql_pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop_thread) {
+        int64_t deadline = pool__now_ns() + (int64_t)p->opts.maintain_interval_ms * 1000000;
+        struct timespec ts;
+        ts.tv_sec = (time_t)(deadline / 1000000000);
+        ts.tv_nsec = (long)(deadline % 1000000000);
+        while (!p->stop_thread && pool__now_ns() < deadline)
+            pthread_cond_timedwait(&p->thread_cv, &p->mu, &ts);
+        if (p->stop_thread)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        lsql_pool_maintain(p, NULL);
+        pthread_mutex_lock(&p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}

@@ -1,0 +1,77 @@
+/* pool_split.c -- the local WAL read/write split: which set serves an
+ * intent, the database checks at open, and reader set-up (query_only). */
+#include "pool_int.h"
+
+#include <string.h>
+
+pool_set *pool__pick_set(lsql_pool *p, int intent)
+{
+    if (!p->split)
+        return &p->sets[0];
+    return intent == LSQL_POOL_READ ? &p->sets[0] : &p->sets[1];
+}
+
+int pool__role_intent(int role)
+{
+    return role == ROLE_READER ? LSQL_POOL_READ
+           : role == ROLE_WRITER ? LSQL_POOL_WRITE
+                                 : LSQL_POOL_ANY;
+}
+
+/* Checks, on the pool's first connection, that the database suits a pool:
+ * a MEMORY database must be shared (a private one has an empty file name
+ * in PRAGMA database_list: every connection would be its own database), and
+ * the split needs WAL (readers then never block the writer). Plain SQL and
+ * public calls only, so any backend can answer. */
+int pool__check_db(lsql_pool *p, lsql_conn *c, lsql_error *err)
+{
+    if (lsql_db_mode(p->db) == LSQL_MODE_MEMORY) {
+        lsql_value v;
+        memset(&v, 0, sizeof v);
+        int rc = lsql_query_value(c, "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                                  NULL, 0, &v, err);
+        if (rc)
+            return rc;
+        bool priv = v.type != LSQL_TYPE_TEXT || v.u.bytes.n == 0;
+        lsql_value_release(&v);
+        if (priv)
+            return pool__fail(err, LSQL_POOL_PRIVATE_MEMORY,
+                              "lsql_pool_open: the MEMORY database is private to each connection "
+                              "(every pooled connection would be a separate, empty database); "
+                              "open it with LSQL_DB_MEMORY_SHARED (URL memory=shared)");
+    }
+    if (p->split) {
+        int mode = -1;
+        int rc = lsql_pragma_journal_mode(c, NULL, &mode, err);
+        if (rc)
+            return rc;
+        if (mode != LSQL_JOURNAL_WAL)
+            return pool__fail(err, LSQL_NOTSUP_BACKEND,
+                              "lsql_pool_open: LSQL_POOL_RW_SPLIT needs a database in WAL mode "
+                              "(journal mode is %s)",
+                              lsql_journal_mode_name(mode) ? lsql_journal_mode_name(mode) : "?");
+    }
+    return LSQL_OK;
+}
+
+/* A new connection of set s: readers of the split refuse writes. */
+int pool__setup_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err)
+{
+    (void)p;
+    if (s->role != ROLE_READER)
+        return LSQL_OK;
+    return lsql_exec(c, "PRAGMA query_only = 1", NULL, 0, NULL, err);
+}
+
+/* After a release (and reset): a reader gets query_only back even if its
+ * user turned it off. */
+int pool__rearm_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err)
+{
+    if (s->role != ROLE_READER)
+        return LSQL_OK;
+    int64_t on = 0;
+    int rc = lsql_query_int64(c, "PRAGMA query_only", NULL, 0, &on, err);
+    if (rc == LSQL_OK && on == 0)
+        rc = pool__setup_conn(p, s, c, err);
+    return rc;
+}

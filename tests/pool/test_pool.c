@@ -1,0 +1,720 @@
+/* test_pool.c -- lsql_pool behaviour: options, errors, exhaustion and
+ * timeouts, FIFO fairness, warm reuse, broken connections, release with an
+ * open transaction, shutdown while threads wait, read/write split,
+ * maintenance, metrics and events. */
+#include "pool_testutil.h"
+
+/* ---- options and handles ------------------------------------------------ */
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_open", 0);
+    lsql_pool *p = (lsql_pool *)0x1;
+    lsql_error e;
+    lsql_pool_opts o;
+
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, NULL, NULL, &e));
+    ct_expect(LSQL_MISUSE_HANDLE, &e, lsql_pool_open(NULL, NULL, &p, &e));
+    assert_null(p);
+
+    memset(&o, 0, sizeof o); /* struct_size not set */
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_non_null(strstr(e.message, "struct_size"));
+
+    lsql_pool_opts_init(&o);
+    o.min_size = 5;
+    o.max_size = 2;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_non_null(strstr(e.message, "min_size 5 > max_size 2"));
+
+    lsql_pool_opts_init(&o);
+    o.max_size = -1;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    lsql_pool_opts_init(&o);
+    o.max_size = 100000;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    lsql_pool_opts_init(&o);
+    o.flags = 0x100;
+    ct_expect(LSQL_INVALID_OPTION, &e, lsql_pool_open(db, &o, &p, &e));
+    lsql_pool_opts_init(&o);
+    o.idle_timeout_ms = -5;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_non_null(strstr(e.message, "idle_timeout_ms"));
+    lsql_pool_opts_init(&o);
+    o.maintain_interval_ms = -1;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_null(p);
+
+    /* NULL opts: defaults */
+    ct_expect(LSQL_OK, &e, lsql_pool_open(db, NULL, &p, &e));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.max_size, 8);
+    assert_int_equal(m.min_size, 0);
+    assert_int_equal(m.size, 1); /* the connection that checked the database */
+
+    /* misuse: NULL / foreign handles */
+    lsql_conn *c = (lsql_conn *)0x1;
+    ct_expect(LSQL_MISUSE_HANDLE, &e, lsql_pool_acquire(NULL, LSQL_POOL_ANY, 0, &c, &e));
+    assert_null(c);
+    char junk[256];
+    memset(junk, 0x33, sizeof junk);
+    ct_expect(LSQL_MISUSE_HANDLE, &e,
+              lsql_pool_acquire((lsql_pool *)junk, LSQL_POOL_ANY, 0, &c, &e));
+    ct_expect(LSQL_MISUSE_HANDLE, &e, lsql_pool_release((lsql_pool *)junk, NULL, &e));
+    assert_int_equal(lsql_pool_close((lsql_pool *)junk), LSQL_MISUSE_HANDLE);
+    ct_expect(LSQL_MISUSE_HANDLE, &e, lsql_pool_maintain(NULL, &e));
+    assert_int_equal(lsql_pool_set_event_cb(NULL, NULL, NULL), LSQL_MISUSE_HANDLE);
+    lsql_pool_metrics mm;
+    assert_int_equal(lsql_pool_metrics_get(NULL, &mm), LSQL_MISUSE_HANDLE);
+    assert_int_equal(lsql_pool_metrics_get(p, NULL), LSQL_INVALID_ARG);
+    mm.struct_size = 4;
+    assert_int_equal(lsql_pool_metrics_get(p, &mm), LSQL_INVALID_ARG);
+
+    /* bad arguments of acquire */
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, 0, NULL, &e));
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_acquire(p, 7, 0, &c, &e));
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, -2, &c, &e));
+
+    /* release: NULL is harmless, foreign connection refused and untouched */
+    ct_expect(LSQL_OK, &e, lsql_pool_release(p, NULL, &e));
+    lsql_conn *mine = ct_connect(db);
+    tu_exec(mine, "CREATE TABLE t(x)");
+    lsql_txn *tx;
+    assert_ok(lsql_begin(mine, LSQL_BEGIN_DEFERRED, &tx, NULL));
+    tu_exec(mine, "INSERT INTO t VALUES (1)");
+    ct_expect(LSQL_POOL_FOREIGN, &e, lsql_pool_release(p, mine, &e));
+    assert_int_equal(lsql_txn_active(tx), 1); /* not reset */
+    assert_ok(lsql_commit(mine, tx, NULL));
+    lsql_txn_free(tx);
+
+    /* double release */
+    c = pt_acquire(p, LSQL_POOL_ANY);
+    ct_expect(LSQL_OK, &e, lsql_pool_release(p, c, &e));
+    ct_expect(LSQL_POOL_FOREIGN, &e, lsql_pool_release(p, c, &e));
+    assert_non_null(strstr(e.message, "twice"));
+
+    assert_int_equal(lsql_pool_close(NULL), LSQL_OK);
+    assert_int_equal(lsql_pool_close(p), LSQL_OK);
+    lsql_conn_close(mine);
+    lsql_db_close(db);
+}
+
+static void test_error_names(void **state)
+{
+    (void)state;
+    assert_string_equal(lsql_errname(LSQL_POOL_TIMEOUT), "LSQL_POOL_TIMEOUT");
+    assert_string_equal(lsql_errname(LSQL_POOL_CLOSED), "LSQL_POOL_CLOSED");
+    assert_string_equal(lsql_errname(LSQL_POOL_FOREIGN), "LSQL_POOL_FOREIGN");
+    assert_string_equal(lsql_errname(LSQL_POOL_DISCARDED), "LSQL_POOL_DISCARDED");
+    assert_string_equal(lsql_errname(LSQL_POOL_PRIVATE_MEMORY), "LSQL_POOL_PRIVATE_MEMORY");
+    assert_int_equal(LSQL_CLASS(LSQL_POOL_TIMEOUT), LSQL_POOL);
+    assert_string_not_equal(lsql_errstr(LSQL_POOL_TIMEOUT), lsql_errstr(LSQL_POOL));
+}
+
+/* ---- memory modes --------------------------------------------------------- */
+
+static void test_memory_modes(void **state)
+{
+    (void)state;
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    o.mode = LSQL_MODE_MEMORY;
+    lsql_db *priv = ct_open(&o);
+    lsql_pool *p = (lsql_pool *)0x1;
+    lsql_error e;
+    ct_expect(LSQL_POOL_PRIVATE_MEMORY, &e, lsql_pool_open(priv, NULL, &p, &e));
+    assert_null(p);
+    assert_non_null(strstr(e.message, "LSQL_DB_MEMORY_SHARED"));
+    lsql_db_close(priv);
+
+    o.flags = LSQL_DB_MEMORY_SHARED;
+    lsql_db *shared = ct_open(&o);
+    p = pt_pool(shared, 0, 2, 0);
+    lsql_conn *a = pt_acquire(p, LSQL_POOL_ANY);
+    lsql_conn *b = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_not_equal(a, b);
+    tu_exec(a, "CREATE TABLE t(x)");
+    tu_exec(a, "INSERT INTO t VALUES (42)");
+    assert_int_equal(ct_int(b, "SELECT x FROM t"), 42); /* one database */
+    assert_ok(lsql_pool_release(p, a, NULL));
+    assert_ok(lsql_pool_release(p, b, NULL));
+    /* the split needs WAL: a memory database is refused */
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.flags = LSQL_POOL_RW_SPLIT;
+    lsql_pool *q = NULL;
+    ct_expect(LSQL_NOTSUP_BACKEND, &e, lsql_pool_open(shared, &po, &q, &e));
+    assert_non_null(strstr(e.message, "WAL"));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(shared);
+}
+
+static void test_split_needs_wal(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_nowal", LSQL_DB_NO_WAL);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.flags = LSQL_POOL_RW_SPLIT;
+    lsql_pool *p = NULL;
+    lsql_error e;
+    ct_expect(LSQL_NOTSUP_BACKEND, &e, lsql_pool_open(db, &po, &p, &e));
+    assert_non_null(strstr(e.message, "delete"));
+    lsql_db_close(db);
+}
+
+/* ---- exhaustion, timeouts ---------------------------------------------------- */
+
+typedef struct ev_log {
+    pthread_mutex_t mu;
+    int n[8];
+    int last_code;
+    int64_t last_wait;
+} ev_log;
+
+static void on_event(void *ctx, const lsql_pool_event *ev)
+{
+    ev_log *l = ctx;
+    pthread_mutex_lock(&l->mu);
+    if (ev->type > 0 && ev->type < 8)
+        l->n[ev->type]++;
+    if (ev->type == LSQL_POOL_EV_BROKEN || ev->type == LSQL_POOL_EV_TIMEOUT)
+        l->last_code = ev->code;
+    if (ev->type == LSQL_POOL_EV_TIMEOUT)
+        l->last_wait = ev->wait_ns;
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void test_exhaustion_timeout(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_exhaust", 0);
+    lsql_pool *p = pt_pool(db, 0, 2, 0);
+    ev_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.mu, NULL);
+    assert_ok(lsql_pool_set_event_cb(p, on_event, &log));
+
+    lsql_conn *a = pt_acquire(p, LSQL_POOL_ANY);
+    lsql_conn *b = pt_acquire(p, LSQL_POOL_ANY);
+    lsql_conn *c = (lsql_conn *)0x1;
+    lsql_error e;
+    ct_expect(LSQL_POOL_TIMEOUT, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, 0, &c, &e));
+    assert_null(c);
+    assert_non_null(strstr(e.message, "2 of 2 connections in use"));
+    ct_expect(LSQL_POOL_TIMEOUT, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, 20, &c, &e));
+    assert_non_null(strstr(e.message, "within 20 ms"));
+    assert_non_null(strstr(e.message, "waited"));
+    assert_non_null(strstr(e.message, "0 other acquirers were waiting"));
+
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.timeouts, 2);
+    assert_int_equal(m.in_use, 2);
+    assert_int_equal(m.idle, 0);
+    assert_int_equal(m.size, 2);
+    assert_int_equal(m.acquires, 2);
+    pthread_mutex_lock(&log.mu);
+    assert_int_equal(log.n[LSQL_POOL_EV_TIMEOUT], 2);
+    assert_int_equal(log.last_code, LSQL_POOL_TIMEOUT);
+    assert_true(log.last_wait > 0);
+    pthread_mutex_unlock(&log.mu);
+
+    /* after a release the same acquire succeeds at once */
+    assert_ok(lsql_pool_release(p, a, NULL));
+    c = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(c, a);
+    assert_ok(lsql_pool_release(p, c, NULL));
+    assert_ok(lsql_pool_release(p, b, NULL));
+
+    m = pt_metrics(p);
+    assert_int_equal(m.acquires, 3);
+    assert_int_equal(m.releases, 3);
+    assert_int_equal(m.created, 2);
+    assert_int_equal(m.in_use, 0);
+    assert_int_equal(m.idle, 2);
+    assert_true(m.wait_max_ns >= m.wait_p99_ns);
+    assert_true(m.wait_p99_ns >= m.wait_p50_ns);
+    pthread_mutex_lock(&log.mu);
+    assert_int_equal(log.n[LSQL_POOL_EV_ACQUIRE], 3);
+    assert_int_equal(log.n[LSQL_POOL_EV_RELEASE], 3);
+    assert_int_equal(log.n[LSQL_POOL_EV_GROW], 1); /* b; a was opened by lsql_pool_open */
+    pthread_mutex_unlock(&log.mu);
+
+    /* a smaller metrics struct (an older caller) gets the fields that fit */
+    lsql_pool_metrics small;
+    memset(&small, 0xee, sizeof small);
+    small.struct_size = offsetof(lsql_pool_metrics, acquires);
+    assert_ok(lsql_pool_metrics_get(p, &small));
+    assert_int_equal(small.idle, 2);
+    assert_true(small.acquires == 0xeeeeeeeeeeeeeeeeull);
+
+    assert_ok(lsql_pool_close(p));
+    pthread_mutex_destroy(&log.mu);
+    lsql_db_close(db);
+}
+
+/* ---- FIFO fairness ----------------------------------------------------------- */
+
+typedef struct fifo_arg {
+    lsql_pool *p;
+    int id;
+    int *order;
+    int *next;
+    pthread_mutex_t *mu;
+    int rc;
+} fifo_arg;
+
+static void *fifo_waiter(void *arg)
+{
+    fifo_arg *a = arg;
+    lsql_conn *c = NULL;
+    a->rc = lsql_pool_acquire(a->p, LSQL_POOL_ANY, 10000, &c, NULL);
+    if (a->rc == LSQL_OK) {
+        pthread_mutex_lock(a->mu);
+        a->order[(*a->next)++] = a->id;
+        pthread_mutex_unlock(a->mu);
+        a->rc = lsql_pool_release(a->p, c, NULL);
+    }
+    return NULL;
+}
+
+static void test_fifo_waiters(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_fifo", 0);
+    lsql_pool *p = pt_pool(db, 0, 1, 0);
+    lsql_conn *held = pt_acquire(p, LSQL_POOL_ANY);
+    enum { N = 5 };
+    pthread_t th[N];
+    fifo_arg args[N];
+    int order[N] = {0}, next = 0;
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    for (int i = 0; i < N; i++) {
+        args[i] = (fifo_arg){p, i, order, &next, &mu, -1};
+        assert_int_equal(pthread_create(&th[i], NULL, fifo_waiter, &args[i]), 0);
+        pt_wait_waiters(p, i + 1); /* queued in this order */
+    }
+    assert_ok(lsql_pool_release(p, held, NULL));
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(args[i].rc, LSQL_OK);
+        assert_int_equal(order[i], i);
+    }
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.waits, N);
+    assert_int_equal(m.size, 1);
+    assert_int_equal(m.waiters, 0);
+    assert_true(m.wait_max_ns > 0);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* ---- warm reuse ---------------------------------------------------------------- */
+
+static void reuse_order(unsigned flags, int want_first)
+{
+    lsql_db *db = pt_open_file("pool_reuse", 0);
+    lsql_pool *p = pt_pool(db, 0, 3, flags);
+    lsql_conn *c[3];
+    for (int i = 0; i < 3; i++)
+        c[i] = pt_acquire(p, LSQL_POOL_ANY);
+    for (int i = 0; i < 3; i++)
+        assert_ok(lsql_pool_release(p, c[i], NULL));
+    lsql_conn *x = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(x, c[want_first]);
+    assert_ok(lsql_pool_release(p, x, NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+static void test_warm_reuse_lifo(void **state)
+{
+    (void)state;
+    reuse_order(0, 2);
+}
+
+static void test_reuse_fifo_flag(void **state)
+{
+    (void)state;
+    reuse_order(LSQL_POOL_FIFO, 0);
+}
+
+/* ---- release with an open transaction --------------------------------------- */
+
+static void test_release_open_txn(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_txn", 0);
+    lsql_pool *p = pt_pool(db, 1, 1, 0);
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_WRITE);
+    tu_exec(c, "CREATE TABLE t(x)");
+    tu_exec(c, "INSERT INTO t VALUES (1)");
+    lsql_txn *tx;
+    assert_ok(lsql_begin(c, LSQL_BEGIN_IMMEDIATE, &tx, NULL));
+    tu_exec(c, "INSERT INTO t VALUES (2)");
+    tu_exec(c, "CREATE TEMP TABLE scratch(y)");
+    lsql_cache_stats cs = {sizeof cs, 0, 0, 0, 0, 0};
+    assert_ok(lsql_stmt_cache_stats(c, &cs));
+    int cached = cs.size;
+    assert_true(cached > 0);
+    /* the user forgets the transaction */
+    lsql_error e;
+    ct_expect(LSQL_OK, &e, lsql_pool_release(p, c, &e));
+    assert_int_equal(lsql_txn_active(tx), 0); /* rolled back by the reset */
+
+    lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(d, c);
+    int st = -1;
+    assert_ok(lsql_txn_state(d, &st));
+    assert_int_equal(st, LSQL_TXN_NONE);
+    assert_int_equal(ct_int(d, "SELECT count(*) FROM t"), 1); /* row 2 rolled back */
+    assert_int_equal(ct_int(d, "SELECT count(*) FROM temp.sqlite_schema"), 0);
+    /* statement cache kept */
+    lsql_cache_stats cs2 = {sizeof cs2, 0, 0, 0, 0, 0};
+    assert_ok(lsql_stmt_cache_stats(d, &cs2));
+    assert_true(cs2.size >= cached);
+    lsql_txn_free(tx);
+    /* another connection can write at once: no lock left behind */
+    lsql_conn *other = ct_connect(db);
+    assert_ok(lsql_conn_set_busy_timeout(other, 0));
+    tu_exec(other, "INSERT INTO t VALUES (3)");
+    lsql_conn_close(other);
+    assert_ok(lsql_pool_release(p, d, NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* ---- broken connections ---------------------------------------------------- */
+
+/* A progress handler that fails every statement while *flag is set: an
+ * honest way to make a connection's queries (and so its ping or its
+ * reset) fail through the public API. */
+static int fail_when_set(void *ctx)
+{
+    return *(volatile int *)ctx;
+}
+
+static void test_broken_on_ping(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_broken", 0);
+    lsql_pool *p = pt_pool(db, 1, 1, LSQL_POOL_PING_ALWAYS);
+    ev_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.mu, NULL);
+    assert_ok(lsql_pool_set_event_cb(p, on_event, &log));
+
+    int flag = 0;
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    tu_exec(c, "CREATE TABLE t(x)");
+    assert_ok(lsql_conn_set_progress_handler(c, 1, fail_when_set, &flag));
+    assert_ok(lsql_pool_release(p, c, NULL)); /* resets fine: flag is 0 */
+    flag = 1; /* now every statement of that idle connection fails */
+
+    lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY); /* ping fails: replaced */
+    tu_exec(d, "INSERT INTO t VALUES (1)");     /* the new one works */
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.broken, 1);
+    assert_int_equal(m.created, 2);
+    assert_int_equal(m.destroyed, 1);
+    assert_int_equal(m.size, 1);
+    pthread_mutex_lock(&log.mu);
+    assert_int_equal(log.n[LSQL_POOL_EV_BROKEN], 1);
+    assert_int_equal(LSQL_CLASS(log.last_code), LSQL_INTERRUPTED);
+    assert_int_equal(log.n[LSQL_POOL_EV_GROW], 1);
+    pthread_mutex_unlock(&log.mu);
+    assert_ok(lsql_pool_release(p, d, NULL));
+    assert_ok(lsql_pool_close(p));
+    pthread_mutex_destroy(&log.mu);
+    lsql_db_close(db);
+}
+
+static void test_broken_on_release(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_broken_rel", 0);
+    lsql_pool *p = pt_pool(db, 0, 1, 0);
+    int flag = 1;
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ok(lsql_conn_set_progress_handler(c, 1, fail_when_set, &flag));
+    lsql_error e;
+    ct_expect(LSQL_POOL_DISCARDED, &e, lsql_pool_release(p, c, &e));
+    assert_non_null(strstr(e.message, "could not be reset"));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.broken, 1);
+    assert_int_equal(m.size, 0);
+    assert_int_equal(m.in_use, 0);
+    /* a replacement is opened on demand */
+    lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY);
+    assert_int_equal(ct_int(d, "SELECT 7"), 7);
+    assert_ok(lsql_pool_release(p, d, NULL));
+    assert_int_equal(pt_metrics(p).created, 2);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* A broken release while a thread waits: the waiter gets a new connection. */
+typedef struct acq_arg {
+    lsql_pool *p;
+    int intent;
+    int32_t timeout;
+    int rc;
+    char msg[LSQL_ERRMSG_MAX];
+} acq_arg;
+
+static void *acq_thread(void *arg)
+{
+    acq_arg *a = arg;
+    lsql_conn *c = NULL;
+    lsql_error e;
+    a->rc = lsql_pool_acquire(a->p, a->intent, a->timeout, &c, &e);
+    snprintf(a->msg, sizeof a->msg, "%s", e.message);
+    if (a->rc == LSQL_OK) {
+        if (lsql_conn_ping(c, NULL) != LSQL_OK)
+            a->rc = -1;
+        int rc = lsql_pool_release(a->p, c, NULL);
+        if (rc != LSQL_OK)
+            a->rc = rc;
+    }
+    return NULL;
+}
+
+static void test_broken_release_serves_waiter(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_broken_wait", 0);
+    lsql_pool *p = pt_pool(db, 0, 1, 0);
+    int flag = 1;
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    acq_arg a = {p, LSQL_POOL_ANY, 10000, -99, ""};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
+    pt_wait_waiters(p, 1);
+    assert_ok(lsql_conn_set_progress_handler(c, 1, fail_when_set, &flag));
+    assert_int_equal(lsql_pool_release(p, c, NULL), LSQL_POOL_DISCARDED);
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, LSQL_OK);
+    assert_int_equal(pt_metrics(p).size, 1);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* ---- shutdown while threads wait -------------------------------------------- */
+
+static void test_close_while_waiting(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_close_wait", 0);
+    lsql_pool *p = pt_pool(db, 0, 1, 0);
+    lsql_conn *held = pt_acquire(p, LSQL_POOL_ANY);
+    tu_exec(held, "CREATE TABLE t(x)");
+    enum { N = 3 };
+    acq_arg args[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        args[i] = (acq_arg){p, LSQL_POOL_ANY, 60000, -99, ""};
+        assert_int_equal(pthread_create(&th[i], NULL, acq_thread, &args[i]), 0);
+    }
+    pt_wait_waiters(p, N);
+    assert_ok(lsql_pool_close(p));
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].rc, LSQL_POOL_CLOSED);
+        assert_non_null(strstr(args[i].msg, "closed while waiting"));
+    }
+    /* the holder keeps using its connection, then releases it: closed */
+    tu_exec(held, "INSERT INTO t VALUES (1)");
+    lsql_pool_metrics m = pt_metrics(p); /* allowed while a connection is out */
+    assert_int_equal(m.in_use, 1);
+    assert_int_equal(m.waiters, 0);
+    assert_int_equal(lsql_pool_release(p, held, NULL), LSQL_OK); /* frees the pool */
+    lsql_conn *chk = ct_connect(db);
+    assert_int_equal(ct_int(chk, "SELECT count(*) FROM t"), 1);
+    lsql_conn_close(chk);
+    lsql_db_close(db);
+}
+
+/* ---- read/write split ------------------------------------------------------- */
+
+static void test_rw_split(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_split", 0);
+    lsql_pool *p = pt_pool(db, 1, 3, LSQL_POOL_RW_SPLIT);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.size, 2); /* the writer and one reader */
+    assert_int_equal(m.max_size, 4);
+
+    lsql_conn *w = pt_acquire(p, LSQL_POOL_WRITE);
+    tu_exec(w, "CREATE TABLE t(x)");
+    lsql_txn *tx;
+    assert_ok(lsql_begin(w, LSQL_BEGIN_IMMEDIATE, &tx, NULL));
+    tu_exec(w, "INSERT INTO t VALUES (1)");
+
+    /* writers are serialised in the pool, readers never wait for the writer */
+    lsql_conn *w2 = (lsql_conn *)0x1;
+    lsql_error e;
+    ct_expect(LSQL_POOL_TIMEOUT, &e, lsql_pool_acquire(p, LSQL_POOL_WRITE, 0, &w2, &e));
+    assert_non_null(strstr(e.message, "writer"));
+    ct_expect(LSQL_POOL_TIMEOUT, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, 0, &w2, &e));
+    m = pt_metrics(p);
+    assert_int_equal(m.writer_in_use, 1);
+    lsql_conn *r = NULL;
+    ct_expect(LSQL_OK, &e, lsql_pool_acquire(p, LSQL_POOL_READ, 0, &r, &e));
+    assert_int_equal(ct_int(r, "SELECT count(*) FROM t"), 0); /* snapshot before commit */
+
+    /* a reader cannot write */
+    ct_expect(LSQL_READONLY, &e, lsql_exec(r, "INSERT INTO t VALUES (9)", NULL, 0, NULL, &e));
+    assert_ok(lsql_commit(w, tx, NULL));
+    lsql_txn_free(tx);
+    assert_int_equal(ct_int(r, "SELECT count(*) FROM t"), 1);
+
+    /* a user who turns query_only off gets it back on at release */
+    tu_exec(r, "PRAGMA query_only = 0");
+    assert_ok(lsql_pool_release(p, r, NULL));
+    lsql_conn *r2 = pt_acquire(p, LSQL_POOL_READ);
+    assert_ptr_equal(r2, r);
+    ct_expect(LSQL_READONLY, &e, lsql_exec(r2, "DELETE FROM t", NULL, 0, NULL, &e));
+
+    /* a waiting writer gets the writer when it is released */
+    acq_arg a = {p, LSQL_POOL_WRITE, 10000, -99, ""};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
+    pt_wait_waiters(p, 1);
+    assert_int_equal(pt_metrics(p).writer_waiters, 1);
+    assert_ok(lsql_pool_release(p, w, NULL));
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, LSQL_OK);
+
+    assert_ok(lsql_pool_release(p, r2, NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* ---- maintenance ----------------------------------------------------------- */
+
+static void test_maintain_shrink_and_lifetime(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_maint", 0);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.min_size = 1;
+    po.max_size = 4;
+    po.idle_timeout_ms = 1;
+    po.max_lifetime_ms = LSQL_POOL_NEVER;
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    ev_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.mu, NULL);
+    assert_ok(lsql_pool_set_event_cb(p, on_event, &log));
+    lsql_conn *c[4];
+    for (int i = 0; i < 4; i++)
+        c[i] = pt_acquire(p, LSQL_POOL_ANY);
+    for (int i = 0; i < 4; i++)
+        assert_ok(lsql_pool_release(p, c[i], NULL));
+    assert_int_equal(pt_metrics(p).size, 4);
+    pt_sleep_ms(5); /* > idle_timeout_ms */
+    assert_ok(lsql_pool_maintain(p, NULL));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.size, 1); /* shrunk to min_size */
+    assert_int_equal(m.destroyed, 3);
+    pthread_mutex_lock(&log.mu);
+    assert_int_equal(log.n[LSQL_POOL_EV_SHRINK], 3);
+    pthread_mutex_unlock(&log.mu);
+    assert_ok(lsql_pool_close(p));
+    pthread_mutex_destroy(&log.mu);
+
+    /* max lifetime: a connection past it is closed at release and replaced
+     * by maintenance up to min_size */
+    lsql_pool_opts_init(&po);
+    po.min_size = 1;
+    po.max_size = 2;
+    po.max_lifetime_ms = 1;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    lsql_conn *x = pt_acquire(p, LSQL_POOL_ANY);
+    pt_sleep_ms(5);
+    assert_ok(lsql_pool_release(p, x, NULL));
+    m = pt_metrics(p);
+    assert_int_equal(m.size, 0);
+    assert_int_equal(m.broken, 0);
+    assert_ok(lsql_pool_maintain(p, NULL));
+    assert_int_equal(pt_metrics(p).size, 1);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+static void test_background_maintenance(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_bg", 0);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.min_size = 1;
+    po.max_size = 3;
+    po.idle_timeout_ms = 1;
+    po.maintain_interval_ms = 2;
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    lsql_conn *c[3];
+    for (int i = 0; i < 3; i++)
+        c[i] = pt_acquire(p, LSQL_POOL_ANY);
+    for (int i = 0; i < 3; i++)
+        assert_ok(lsql_pool_release(p, c[i], NULL));
+    int size = -1;
+    for (int i = 0; i < 10000 && size != 1; i++) { /* bounded wait for the event */
+        pt_sleep_ms(1);
+        size = pt_metrics(p).size;
+    }
+    assert_int_equal(size, 1);
+    assert_ok(lsql_pool_close(p)); /* joins the thread */
+    lsql_db_close(db);
+}
+
+/* ---- growth ------------------------------------------------------------------ */
+
+static void test_grow_on_demand(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_grow", 0);
+    lsql_pool *p = pt_pool(db, 2, 4, 0);
+    assert_int_equal(pt_metrics(p).size, 2);
+    lsql_conn *c[4];
+    for (int i = 0; i < 4; i++)
+        c[i] = pt_acquire(p, LSQL_POOL_ANY);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.size, 4);
+    assert_int_equal(m.in_use, 4);
+    assert_int_equal(m.created, 4);
+    for (int i = 0; i < 4; i++)
+        assert_ok(lsql_pool_release(p, c[i], NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_error_names),
+        cmocka_unit_test(test_memory_modes),
+        cmocka_unit_test(test_split_needs_wal),
+        cmocka_unit_test(test_exhaustion_timeout),
+        cmocka_unit_test(test_fifo_waiters),
+        cmocka_unit_test(test_warm_reuse_lifo),
+        cmocka_unit_test(test_reuse_fifo_flag),
+        cmocka_unit_test(test_release_open_txn),
+        cmocka_unit_test(test_broken_on_ping),
+        cmocka_unit_test(test_broken_on_release),
+        cmocka_unit_test(test_broken_release_serves_waiter),
+        cmocka_unit_test(test_close_while_waiting),
+        cmocka_unit_test(test_rw_split),
+        cmocka_unit_test(test_maintain_shrink_and_lifetime),
+        cmocka_unit_test(test_background_maintenance),
+        cmocka_unit_test(test_grow_on_demand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
