@@ -52,16 +52,24 @@ static void test_int64_invalid(void **state)
     hrana_arena_free(a);
 }
 
+/* Decodes json into *v in a new arena (returned, to free once *v is
+ * checked); asserts success and, unless type is -1, the value's type. */
+static hrana_arena *dec_ok(const char *json, int type, lsql_value *v)
+{
+    hrana_arena *a = hrana_arena_new();
+    hrana_status st;
+    assert_status(HRANA_OK, ht_value(json, a, v, &st), st);
+    if (type != -1)
+        assert_int_equal(v->type, type);
+    return a;
+}
+
 static double dec_float(const char *num)
 {
     char json[128];
     snprintf(json, sizeof json, "{\"type\":\"float\",\"value\":%s}", num);
-    hrana_arena *a = hrana_arena_new();
     lsql_value v;
-    hrana_status st;
-    assert_status(HRANA_OK, ht_value(json, a, &v, &st), st);
-    assert_int_equal(v.type, LSQL_TYPE_FLOAT);
-    hrana_arena_free(a);
+    hrana_arena_free(dec_ok(json, LSQL_TYPE_FLOAT, &v));
     return v.u.d;
 }
 
@@ -111,12 +119,8 @@ static void test_float_encode(void **state)
         if (strtod(out, NULL) != xs[i])
             fail_msg("%.17g printed as %s", xs[i], out);
         v = lsql_float(xs[i]);
-        const char *json = ht_enc_value(&v);
-        hrana_arena *a = hrana_arena_new();
         lsql_value back;
-        hrana_status st;
-        assert_status(HRANA_OK, ht_value(json, a, &back, &st), st);
-        assert_int_equal(back.type, LSQL_TYPE_FLOAT);
+        hrana_arena *a = dec_ok(ht_enc_value(&v), LSQL_TYPE_FLOAT, &back);
         assert_true(back.u.d == xs[i]);
         hrana_arena_free(a);
     }
@@ -169,11 +173,8 @@ static void blob_ok(const char *b64, const char *want, size_t n)
 {
     char json[256];
     snprintf(json, sizeof json, "{\"type\":\"blob\",\"base64\":\"%s\"}", b64);
-    hrana_arena *a = hrana_arena_new();
     lsql_value v;
-    hrana_status st;
-    assert_status(HRANA_OK, ht_value(json, a, &v, &st), st);
-    assert_int_equal(v.type, LSQL_TYPE_BLOB);
+    hrana_arena *a = dec_ok(json, LSQL_TYPE_BLOB, &v);
     assert_int_equal(v.u.bytes.n, n);
     if (n)
         assert_memory_equal(v.u.bytes.p, want, n);
@@ -217,11 +218,8 @@ static void test_blob(void **state)
     for (int i = 0; i < 256; i++)
         all[i] = (unsigned char)(i ^ 0xab);
     v = lsql_blob(all, sizeof all);
-    const char *json = ht_enc_value(&v);
-    hrana_arena *a = hrana_arena_new();
     lsql_value back;
-    hrana_status st;
-    assert_status(HRANA_OK, ht_value(json, a, &back, &st), st);
+    hrana_arena *a = dec_ok(ht_enc_value(&v), -1, &back);
     assert_int_equal(back.u.bytes.n, 256);
     assert_memory_equal(back.u.bytes.p, all, 256);
     hrana_arena_free(a);
