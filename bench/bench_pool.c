@@ -16,11 +16,15 @@
  *                keys. --impl:
  *                  split  a LSQL_POOL_RW_SPLIT pool (max T readers + the
  *                         writer): acquire READ or WRITE per operation
- *                  conns  one connection per thread, lsql's default
+ *                  pool   a plain pool (no split, max T connections):
+                         acquire ANY per operation; writers meet in
+                         SQLite (busy_timeout), like `conns`
+                  conns  one connection per thread, lsql's default
  *                         busy_timeout (5000 ms); a BUSY is retried
  *                  mutex  one connection shared behind a pthread mutex
  *                Reports operations/s and BUSY errors seen; checks that the
- *                sum of v grew by the number of writes.
+ *                sum of v grew by the number of writes. --writes PCT
+ *                changes the share of writes (default 10).
  *
  * Each case runs --reps times; prints the best and the median.
  * Output: tab-separated lines starting with RESULT. */
@@ -71,6 +75,7 @@ static int cmp_d(const void *a, const void *b)
 }
 
 static const char *g_dir = "/tmp";
+static int g_write_pct = 10; /* --writes: percentage of writes in "mixed" */
 static char g_path[1024];
 
 static lsql_db *open_db(int fresh)
@@ -215,14 +220,17 @@ static void *mixed_main(void *arg)
         die("connect: %s", e.message);
     for (long i = 0; i < m->ops; i++) {
         t->seed = t->seed * 1103515245u + 12345u;
-        int write = ((t->seed >> 16) % 10) == 0;
+        int write = (int)((t->seed >> 16) % 100) < g_write_pct;
         t->seed = t->seed * 1103515245u + 12345u;
         int64_t key = 1 + (int64_t)((t->seed >> 8) % KEYS);
         if (own) {
             one_op(own, write, key, &t->busy);
         } else if (m->pool) {
             lsql_conn *c;
-            if (lsql_pool_acquire(m->pool, write ? LSQL_POOL_WRITE : LSQL_POOL_READ,
+            int intent = strcmp(m->impl, "pool") == 0 ? LSQL_POOL_ANY
+                         : write                     ? LSQL_POOL_WRITE
+                                                     : LSQL_POOL_READ;
+            if (lsql_pool_acquire(m->pool, intent,
                                   LSQL_POOL_DEFAULT_TIMEOUT, &c, &e))
                 die("acquire: %s", e.message);
             one_op(c, write, key, &t->busy);
@@ -249,12 +257,12 @@ static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
     m.ops = ops;
     pthread_mutex_init(&m.mu, NULL);
     lsql_error e;
-    if (strcmp(impl, "split") == 0) {
+    if (strcmp(impl, "split") == 0 || strcmp(impl, "pool") == 0) {
         lsql_pool_opts po;
         lsql_pool_opts_init(&po);
         po.min_size = threads;
         po.max_size = threads;
-        po.flags = LSQL_POOL_RW_SPLIT;
+        po.flags = strcmp(impl, "split") == 0 ? LSQL_POOL_RW_SPLIT : 0;
         if (lsql_pool_open(db, &po, &m.pool, &e))
             die("pool: %s", e.message);
     } else if (strcmp(impl, "mutex") == 0) {
@@ -319,6 +327,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--threads")) threads = atoi(v);
         else if (!strcmp(a, "--reps")) reps = atoi(v);
         else if (!strcmp(a, "--dir")) g_dir = v;
+        else if (!strcmp(a, "--writes")) g_write_pct = atoi(v);
         else die("unknown option %s", a);
     }
     if (!cs)

@@ -501,6 +501,17 @@ LSQL_API int lsql_db_close(lsql_db *db);
 /* The database's mode (LSQL_MODE_*), or 0 for an invalid handle. */
 LSQL_API int lsql_db_mode(const lsql_db *db);
 
+/* Copies the options `db` was opened with into *out (after URL parsing,
+ * with defaults filled in: busy_timeout_ms, cache_size_kib and
+ * stmt_cache_capacity hold the values in use, -1 for a disabled statement
+ * cache), e.g. to open a second database on the same file with other flags.
+ * Set out->struct_size first: only the fields that fit are written. The
+ * strings (path; url, auth_token: reserved) are borrowed from `db`, valid
+ * until lsql_db_close(db); path is NULL for MEMORY. Returns LSQL_OK,
+ * LSQL_MISUSE_HANDLE, or LSQL_INVALID_ARG (NULL out or struct_size too
+ * small). Thread-safe. */
+LSQL_API int lsql_db_opts_get(const lsql_db *db, lsql_db_opts *out);
+
 /* Opens a new connection to `db`. *out receives an owned handle, freed with
  * lsql_conn_close() (or by lsql_db_close()). Thread-safe: several threads may
  * connect to one lsql_db at once. Errors: LSQL_MISUSE_HANDLE, LSQL_CANTOPEN,
@@ -1188,6 +1199,11 @@ LSQL_API int lsql_cursor_close(lsql_cursor *cur);
  *    next used;
  *  - the connection's last error is cleared.
  * Other state (PRAGMAs set by the user, attached databases) is kept.
+ * Each step runs only when there is something to undo, so resetting a
+ * clean connection runs no SQL (LOCAL/MEMORY: TEMP objects are looked for
+ * only when one may exist -- one was prepared, or SQLite's TEMP database
+ * changed since the last reset -- which includes objects created through
+ * lsql_conn_native_handle() and by statements prepared before the reset).
  * Returns LSQL_OK, LSQL_MISUSE_HANDLE, or the first error met (the other
  * steps are still done). */
 LSQL_API int lsql_conn_reset(lsql_conn *conn, lsql_error *err);
@@ -1799,7 +1815,8 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  *    lsql_conn_reset() (its statement cache is kept); a connection that
  *    cannot be reset is closed instead;
  *  - an idle connection is handed out most-recently-released first (its
- *    caches are warm) unless LSQL_POOL_FIFO;
+ *    caches are warm), preferring the one the calling thread released last
+ *    if it is idle, unless LSQL_POOL_FIFO;
  *  - a connection idle for health_check_idle_ms or longer is pinged
  *    (lsql_conn_ping) before it is handed out; one that fails is closed and
  *    replaced by a new one, transparently for the acquirer;
@@ -1809,10 +1826,13 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  *    lsql_pool_maintain() (a background thread with maintain_interval_ms, or
  *    your own calls) and lazily by acquire;
  *  - LSQL_POOL_RW_SPLIT (a LOCAL database in WAL mode): one writer
- *    connection and min_size..max_size readers; readers are opened with
- *    PRAGMA query_only=ON (a write on them fails with LSQL_READONLY), so
- *    readers never wait for the writer, and writers queue in the pool for
- *    the one writer connection instead of meeting SQLITE_BUSY in SQLite.
+ *    connection and min_size..max_size readers; readers are read-only
+ *    connections (the pool opens a second lsql_db on the same file with
+ *    LSQL_DB_READONLY and the same options): a write to the database on
+ *    them fails with LSQL_READONLY whatever PRAGMAs their user sets (TEMP
+ *    tables are allowed, and dropped at release). Readers never wait for the
+ *    writer, and writers queue in the pool for the one writer connection
+ *    instead of meeting SQLITE_BUSY in SQLite.
  *
  * Threads: every lsql_pool_* function may be called from any thread at any
  * time, except lsql_pool_close (see there). An acquired connection belongs
@@ -1923,8 +1943,9 @@ LSQL_API int lsql_pool_acquire(lsql_pool *pool, int intent, int32_t timeout_ms,
 
 /* Gives a connection back. It is reset with lsql_conn_reset() (an open
  * transaction is rolled back, open statements/rows/cursors are reset, TEMP
- * objects dropped; the statement cache is kept) and becomes idle, or goes
- * straight to the oldest waiter. Pointers to its transaction handles,
+ * objects dropped; the statement cache is kept; a connection left clean
+ * costs no SQL at all) and becomes idle, or goes straight to the oldest
+ * waiter. Pointers to its transaction handles,
  * cursors, statements and rows must not be used after the release (free
  * them before, or they are freed when the connection closes). After
  * lsql_pool_close, or when it has outlived max_lifetime_ms, the connection

@@ -1,6 +1,7 @@
 /* db.c -- database handles: options, open, connect, close. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000u
@@ -142,6 +143,28 @@ static inline bool db_valid(const lsql_db *db)
 LSQL_API int lsql_db_mode(const lsql_db *db)
 {
     return db_valid(db) ? db->cfg.mode : 0;
+}
+
+LSQL_API int lsql_db_opts_get(const lsql_db *db, lsql_db_opts *out)
+{
+    if (!db_valid(db))
+        return LSQL_MISUSE_HANDLE;
+    if (!out || out->struct_size < offsetof(lsql_db_opts, flags))
+        return LSQL_INVALID_ARG;
+    lsql_db_opts o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = out->struct_size < sizeof o ? out->struct_size : sizeof o;
+    o.mode = db->cfg.mode;
+    o.path = db->cfg.path;
+    o.url = db->cfg.url;
+    o.auth_token = db->cfg.auth_token;
+    o.flags = db->cfg.flags;
+    o.busy_timeout_ms = db->cfg.busy_timeout_ms;
+    o.cache_size_kib = db->cfg.cache_size_kib;
+    o.stmt_cache_capacity = db->cfg.stmt_cache_capacity ? db->cfg.stmt_cache_capacity : -1;
+    o.sqlite_open_flags = db->cfg.sqlite_open_flags;
+    memcpy(out, &o, o.struct_size);
+    return LSQL_OK;
 }
 
 LSQL_API int lsql_db_close(lsql_db *db)

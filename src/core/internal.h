@@ -226,6 +226,14 @@ struct lsql_backend {
      * in the core over the ops above, for every backend; a backend's step
      * calls lsql__txn_step_error() on failure. txn_int.h notes what the
      * remote backend will need, e.g. one Hrana batch per lsql batch.) */
+    /* [backend ops: reset] */
+    /* lsql_conn_reset's fast path (either may be NULL: TEMP objects are then
+     * always looked for). temp_maybe_used answers false only when the
+     * connection certainly holds no TEMP table, view or trigger -- whatever
+     * created it (lsql or the native handle) -- since temp_clean() was last
+     * called; temp_clean() records that the TEMP schema was just emptied. */
+    bool (*temp_maybe_used)(lsql_conn *c);
+    void (*temp_clean)(lsql_conn *c);
     /* [backend ops: control] */
     /* Connection control, hooks, functions, extensions, backup (core:
      * control.c, pragma.c, hooks.c, func.c, extension.c, backup.c). A NULL

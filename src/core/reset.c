@@ -1,5 +1,15 @@
 /* reset.c -- lsql_conn_reset: a connection back to a clean state for its
- * next user (a pool), keeping the statement cache. */
+ * next user (a pool), keeping the statement cache.
+ *
+ * Every step is skipped when its state is clean, so that resetting a clean
+ * connection runs no SQL: cursors and statements are walked from their
+ * lists (empty when the user freed everything), the transaction is asked
+ * of the backend (sqlite3_get_autocommit), query_only is restored only
+ * when a READ_ONLY transaction set it (txn.c's flags), and TEMP objects are
+ * looked for only when the backend says some may exist (local: a TEMP
+ * create seen by the authorizer, or a change of the TEMP pager's data
+ * version since the last clean reset -- which also catches objects created
+ * through the native handle or by statements prepared before the reset). */
 #include "txn_int.h"
 
 #include <string.h>
@@ -24,54 +34,62 @@ static bool quote_ident(char *buf, size_t cap, const char *prefix, const char *n
     return true;
 }
 
-/* Drops every TEMP trigger, view and table. */
+/* Drops every TEMP trigger, view and table: one query lists them (read
+ * first: dropping while reading the schema is not allowed), then triggers,
+ * views and tables are dropped in that order (IF EXISTS: dropping a table
+ * drops its triggers too). */
 static int drop_temp(lsql_conn *c, lsql_error *err)
 {
-    static const char *const kinds[] = {"trigger", "view", "table"};
     static const char *const drops[] = {"DROP TRIGGER IF EXISTS temp.", "DROP VIEW IF EXISTS temp.",
                                         "DROP TABLE IF EXISTS temp."};
+    typedef struct {
+        int kind; /* index in drops */
+        char *name;
+    } temp_obj;
     int first = LSQL_OK;
-    for (size_t k = 0; k < 3; k++) {
-        /* collect first: dropping while reading the schema is not allowed */
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        lsql_param p = {NULL, lsql_text_z(kinds[k])};
-        lsql_rows *rows = NULL;
-        int rc = lsql_query(c,
-                            "SELECT name FROM temp.sqlite_schema WHERE type = ?1 AND name NOT "
-                            "LIKE 'sqlite\\_%' ESCAPE '\\'",
-                            &p, 1, &rows, NULL);
-        if (rc == LSQL_OK)
-            rc = lsql_rows_next(rows, NULL);
-        for (; rc == LSQL_ROW; rc = lsql_rows_next(rows, NULL)) {
-            const char *nm = lsql_rows_text(rows, 0, NULL);
-            if (!nm)
-                continue;
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                char **q = lsql__realloc(names, nc * sizeof *q);
-                if (!q) {
-                    rc = LSQL_NOMEM;
-                    break;
-                }
-                names = q;
-                cap = nc;
-            }
-            if (!(names[n] = lsql__strdup(nm))) {
+    temp_obj *objs = NULL;
+    size_t n = 0, cap = 0;
+    lsql_rows *rows = NULL;
+    int rc = lsql_query(c,
+                        "SELECT CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END, "
+                        "name FROM temp.sqlite_schema WHERE type IN ('trigger', 'view', 'table') "
+                        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                        NULL, 0, &rows, NULL);
+    if (rc == LSQL_OK)
+        rc = lsql_rows_next(rows, NULL);
+    for (; rc == LSQL_ROW; rc = lsql_rows_next(rows, NULL)) {
+        int64_t kind = lsql_rows_int64(rows, 0);
+        const char *nm = lsql_rows_text(rows, 1, NULL);
+        if (!nm || kind < 0 || kind > 2)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            temp_obj *q = lsql__realloc(objs, nc * sizeof *q);
+            if (!q) {
                 rc = LSQL_NOMEM;
                 break;
             }
-            n++;
+            objs = q;
+            cap = nc;
         }
-        lsql_rows_free(rows);
-        if (rc != LSQL_DONE && first == LSQL_OK) {
-            first = rc == LSQL_NOMEM ? lsql__conn_fail(c, err, LSQL_NOMEM,
-                                                      "out of memory listing TEMP objects")
-                                     : lsql__conn_err(c, err);
+        if (!(objs[n].name = lsql__strdup(nm))) {
+            rc = LSQL_NOMEM;
+            break;
         }
+        objs[n++].kind = (int)kind;
+    }
+    lsql_rows_free(rows);
+    if (rc != LSQL_DONE) {
+        first = rc == LSQL_NOMEM
+                    ? lsql__conn_fail(c, err, LSQL_NOMEM, "out of memory listing TEMP objects")
+                    : lsql__conn_err(c, err);
+    }
+    for (int k = 0; k < 3; k++) {
         for (size_t i = 0; i < n; i++) {
+            if (objs[i].kind != k)
+                continue;
             char sql[600];
-            if (!quote_ident(sql, sizeof sql, drops[k], names[i])) {
+            if (!quote_ident(sql, sizeof sql, drops[k], objs[i].name)) {
                 if (first == LSQL_OK)
                     first = lsql__conn_fail(c, err, LSQL_TOOBIG, "TEMP object name too long");
             } else {
@@ -79,10 +97,11 @@ static int drop_temp(lsql_conn *c, lsql_error *err)
                 if (rc2 && first == LSQL_OK)
                     first = rc2;
             }
-            lsql__free(names[i]);
         }
-        lsql__free(names);
     }
+    for (size_t i = 0; i < n; i++)
+        lsql__free(objs[i].name);
+    lsql__free(objs);
     return first;
 }
 
@@ -123,14 +142,17 @@ LSQL_API int lsql_conn_reset(lsql_conn *c, lsql_error *err)
         }
     }
 
-    /* 3. TEMP objects */
-    {
+    /* 3. TEMP objects: only when the backend cannot tell that there are none
+     * (the common case of a pool: no query at all) */
+    if (!c->be->temp_maybe_used || c->be->temp_maybe_used(c)) {
         lsql_error e;
         int rc = drop_temp(c, &e);
         if (rc && first == LSQL_OK) {
             first = rc;
             first_err = e;
         }
+        if (rc == LSQL_OK && c->be->temp_clean)
+            c->be->temp_clean(c);
     }
 
     if (first) {

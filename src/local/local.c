@@ -237,6 +237,7 @@ static int local_conn_open(lsql_conn *c, lsql_error *e)
         c->bc = NULL;
         return rc;
     }
+    lc->temp_sticky = false; /* our own PRAGMA temp_store, before TEMP is opened */
     return LSQL_OK;
 }
 
@@ -497,6 +498,46 @@ static int local_meta(lsql_conn *c, int what, int64_t *out)
     return LSQL_OK;
 }
 
+/* ---- lsql_conn_reset's TEMP fast path ------------------------------------- */
+
+/* The TEMP database's pager data version: it changes at every committed
+ * write to TEMP, whatever prepared the statement (lsql, the native handle, a
+ * statement prepared before the last reset). false when the connection has
+ * no TEMP database open (it then holds no TEMP object). */
+static bool temp_version(sqlite3 *s, unsigned *v, bool *absent)
+{
+    *absent = false;
+#ifdef SQLITE_FCNTL_DATA_VERSION
+    if (sqlite3_file_control(s, "temp", SQLITE_FCNTL_DATA_VERSION, v) == SQLITE_OK)
+        return true;
+    *absent = sqlite3_db_filename(s, "temp") == NULL;
+#else
+    (void)s;
+    (void)v;
+#endif
+    return false;
+}
+
+static bool local_temp_maybe_used(lsql_conn *c)
+{
+    local_conn *lc = LC(c);
+    if (lc->temp_seen || lc->temp_sticky)
+        return true;
+    unsigned v = 0;
+    bool absent;
+    if (!temp_version(lc->db, &v, &absent))
+        return !absent;
+    return !lc->temp_ver_ok || v != lc->temp_ver;
+}
+
+static void local_temp_clean(lsql_conn *c)
+{
+    local_conn *lc = LC(c);
+    bool absent;
+    lc->temp_seen = false;
+    lc->temp_ver_ok = temp_version(lc->db, &lc->temp_ver, &absent);
+}
+
 const lsql_backend lsql__local_backend = {
     .name = "local",
     .db_open = local_db_open,
@@ -530,6 +571,8 @@ const lsql_backend lsql__local_backend = {
     .stmt_info = local_stmt_info,
     .stmt_sql = local_stmt_sql,
     .meta = local_meta,
+    .temp_maybe_used = local_temp_maybe_used,
+    .temp_clean = local_temp_clean,
     .interrupt = local__interrupt,
     .busy_timeout = local__busy_timeout,
     .cacheflush = local__cacheflush,

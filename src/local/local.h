@@ -13,6 +13,16 @@ typedef struct local_conn {
     bool classifying;
     int kind;
     int prio;
+    /* lsql_conn_reset's TEMP fast path (local.c, local__authorizer): a TEMP
+     * object may have been created since the last clean reset (the
+     * authorizer saw one being prepared, by lsql or through the native
+     * handle); the TEMP database was replaced (PRAGMA temp_store: sticky,
+     * the fast path is then off for the connection's life); and the TEMP
+     * pager's data version when the TEMP schema was last emptied. */
+    bool temp_seen;
+    bool temp_sticky;
+    bool temp_ver_ok;
+    unsigned temp_ver;
     /* interrupt, busy handler, hooks, user authorizer (local_ctl.h) */
     struct local_ctl *ctl;
 } local_conn;

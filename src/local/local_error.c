@@ -237,10 +237,41 @@ static void classify(int action, const char *a1, int *kind, int *prio)
     }
 }
 
+/* Notes what lsql_conn_reset must undo: a TEMP object being prepared (by
+ * any caller: the authorizer sees the native handle's prepares too), or the
+ * TEMP database being replaced. */
+static void temp_watch(local_conn *lc, int action, const char *a1, const char *a2,
+                       const char *dbname)
+{
+    switch (action) {
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_CREATE_TEMP_VIEW:
+        lc->temp_seen = true;
+        break;
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_TRIGGER:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_CREATE_VTABLE: /* CREATE TABLE temp.x ... */
+        if (dbname && !strcasecmp(dbname, "temp"))
+            lc->temp_seen = true;
+        break;
+    case SQLITE_PRAGMA:
+        if (a1 && a2 && !strncasecmp(a1, "temp_store", 10)) /* set: may close TEMP */
+            lc->temp_sticky = true;
+        break;
+    default:
+        break;
+    }
+}
+
 int local__authorizer(void *ctx, int action, const char *a1, const char *a2,
                       const char *dbname, const char *trigger)
 {
     local_conn *lc = ctx;
+    temp_watch(lc, action, a1, a2, dbname);
     if (lc->classifying && !trigger)
         classify(action, a1, &lc->kind, &lc->prio);
     if (action == SQLITE_PRAGMA && !trigger)

@@ -9,12 +9,15 @@
  * it to the oldest waiter or put it back on the idle list.
  * Lifetime: `refs` counts connections out plus threads inside pool calls;
  * after lsql_pool_close the last one to leave frees the pool. */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP (glibc) */
 #include "pool_int.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEF_MAX 8
 #define MAX_MAX 4096
@@ -22,6 +25,22 @@
 #define DEF_IDLE_MS 300000
 #define DEF_LIFETIME_MS 3600000
 #define DEF_HEALTH_MS 30000
+
+/* Thread affinity: the entry each thread released last into each set of a
+ * pool. Taking it back (when idle) gives the thread a connection whose
+ * caches -- SQLite's and the CPU's -- are its own, instead of one that
+ * another thread on another core just used. Ids only: an entry pointer
+ * kept here could dangle. */
+typedef struct pool_affinity {
+    uint64_t pool_id;
+    uint64_t entry_id[2]; /* per set */
+} pool_affinity;
+static _Thread_local pool_affinity t_last;
+static atomic_uint_fast64_t g_pool_ids;
+
+/* How many idle entries (from the most recently released) are searched
+ * for the calling thread's own. */
+#define AFFINITY_SCAN 8
 
 int pool__fail(lsql_error *err, int code, const char *fmt, ...)
 {
@@ -117,6 +136,7 @@ void pool__destroy(lsql_pool *p)
     for (int i = 0; i < p->nall; i++)
         pool__close_entry(p->all[i]);
     lsql_free(p->all);
+    lsql_db_close(p->rdb); /* after its connections */
     pthread_cond_destroy(&p->thread_cv);
     pthread_mutex_destroy(&p->mu);
     p->magic = POOL_DEAD;
@@ -142,7 +162,15 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
         return pool__fail(err, LSQL_NOMEM, "lsql_pool_open: out of memory");
     memset(p, 0, sizeof *p);
     pthread_condattr_t ca;
-    if (pthread_mutex_init(&p->mu, NULL)) {
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+    /* spin a little before sleeping: the lock is held for list updates only */
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    int mrc = pthread_mutex_init(&p->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    if (mrc) {
         lsql_free(p);
         return pool__fail(err, LSQL_NOMEM, "lsql_pool_open: cannot create a mutex");
     }
@@ -156,9 +184,11 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
     }
     pthread_condattr_destroy(&ca);
     p->magic = POOL_MAGIC;
+    p->id = atomic_fetch_add(&g_pool_ids, 1) + 1;
     p->db = db;
     p->opts = o;
     p->split = (o.flags & LSQL_POOL_RW_SPLIT) != 0;
+    p->spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
     p->nsets = p->split ? 2 : 1;
     p->sets[0].role = p->split ? ROLE_READER : ROLE_ANY;
     p->sets[0].min = o.min_size;
@@ -176,6 +206,8 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
     rc = pool__open_conn(p, first, &e, err);
     if (rc == LSQL_OK)
         rc = pool__check_db(p, e->conn, err);
+    if (rc == LSQL_OK && p->split)
+        rc = pool__open_reader_db(p, err);
     if (rc == LSQL_OK && pool__register_locked(p, e) != LSQL_OK)
         rc = pool__fail(err, LSQL_NOMEM, "lsql_pool_open: out of memory");
     if (rc) {
@@ -227,6 +259,16 @@ static pool_entry *take_idle(lsql_pool *p, pool_set *s, int64_t now, pool_entry 
         pool_entry *e = (p->opts.flags & LSQL_POOL_FIFO) ? s->idle_tail : s->idle_head;
         if (!e)
             return NULL;
+        if (!(p->opts.flags & LSQL_POOL_FIFO) && t_last.pool_id == p->id) {
+            /* the calling thread's own connection, if it is still idle */
+            uint64_t want = t_last.entry_id[s - p->sets];
+            pool_entry *x = e;
+            for (int i = 0; x && i < AFFINITY_SCAN; i++, x = x->next)
+                if (x->id == want) {
+                    e = x;
+                    break;
+                }
+        }
         pool__idle_remove(s, e);
         if (pool__expired(p, e, now)) {
             pool__unregister_locked(p, e);
@@ -317,7 +359,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
                 waited = true;
                 pool__wq_push(s, &w);
                 int64_t deadline = timeout_ms < 0 ? -1 : t0 + (int64_t)timeout_ms * 1000000;
-                if (!pool__wq_wait(p, &w, deadline)) {
+                if (!pool__wq_wait(p, &w, others == 0, deadline)) {
                     pool__wq_remove(s, &w);
                     rc = LSQL_POOL_TIMEOUT;
                 } else if (w.closed) {
@@ -376,6 +418,21 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         p->ctr.waits++;
     lsql_pool_event_fn fn = p->ev_fn;
     void *ctx = p->ev_ctx;
+    if (e && !open_new && !pool__needs_ping(p, e, t1)) {
+        /* the common case, in one critical section: an idle connection */
+        lsql_pool_event ev;
+        p->ctr.acquires++;
+        bool want_ev = fn != NULL;
+        if (want_ev)
+            pool__event_fill(p, &ev, LSQL_POOL_EV_ACQUIRE, s, e->conn, t1 - t0, 0);
+        pthread_mutex_unlock(&p->mu);
+        close_doomed(p, doomed, fn, ctx);
+        if (want_ev)
+            pool__event_emit(fn, ctx, &ev);
+        *out = e->conn;
+        lsql_error_clear(err);
+        return LSQL_OK;
+    }
     pthread_mutex_unlock(&p->mu);
     close_doomed(p, doomed, fn, ctx);
 
@@ -491,8 +548,6 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
         int st = LSQL_TXN_NONE;
         if (rc == LSQL_OK && lsql_txn_state(c, &st) == LSQL_OK && st != LSQL_TXN_NONE)
             rc = pool__fail(&rerr, LSQL_INTERNAL, "the transaction is still open after the reset");
-        if (rc == LSQL_OK)
-            rc = pool__rearm_conn(p, s, c, &rerr);
     }
     bool discard = retire || rc != LSQL_OK;
 
@@ -523,6 +578,11 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
         if (!pool__wq_grant_conn(s, e)) {
             s->in_use--;
             pool__idle_push(s, e, true);
+            if (t_last.pool_id != p->id) {
+                t_last.pool_id = p->id;
+                t_last.entry_id[0] = t_last.entry_id[1] = 0;
+            }
+            t_last.entry_id[s - p->sets] = e->id;
         }
     }
     bool want_ev = p->ev_fn != NULL;

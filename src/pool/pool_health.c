@@ -14,9 +14,7 @@ int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err
     if (!e)
         return pool__fail(err, LSQL_NOMEM, "pool: out of memory for a connection entry");
     memset(e, 0, sizeof *e);
-    int rc = lsql_db_connect(p->db, &e->conn, err);
-    if (rc == LSQL_OK)
-        rc = pool__setup_conn(p, s, e->conn, err);
+    int rc = lsql_db_connect(pool__set_db(p, s), &e->conn, err);
     if (rc) {
         lsql_conn_close(e->conn);
         lsql_free(e);
@@ -70,6 +68,7 @@ int pool__register_locked(lsql_pool *p, pool_entry *e)
         p->capall = nc;
     }
     p->all[p->nall++] = e;
+    e->id = ++p->next_entry_id;
     return LSQL_OK;
 }
 

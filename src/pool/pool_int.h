@@ -4,7 +4,7 @@
  * txn_state, close), so it works unchanged for every backend.
  *
  * Locking: one mutex per pool guards every field below except `opts`,
- * `db`, `split` (fixed at open). Connections are opened, pinged, reset and
+ * `db`, `rdb`, `split` (fixed at open). Connections are opened, pinged, reset and
  * closed OUTSIDE the mutex; only list and counter updates happen under it,
  * so the maintenance step and slow connects never block acquirers.
  */
@@ -14,6 +14,7 @@
 #include "lsql.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ typedef struct pool_set pool_set;
 
 typedef struct pool_entry {
     lsql_conn *conn;
+    uint64_t id; /* unique in its pool (thread affinity, pool.c) */
     struct pool_entry *prev, *next; /* idle list of its set */
     pool_set *set;
     int64_t created_ns;
@@ -48,6 +50,9 @@ typedef struct pool_waiter {
     pool_entry *granted;  /* a connection handed over by a release */
     bool slot;            /* permission to open a new connection */
     bool closed;          /* the pool was closed */
+    /* set (release order) after one of the three above, under the mutex:
+     * lets the head waiter spin on it without the mutex before sleeping */
+    atomic_bool ready;
 } pool_waiter;
 
 struct pool_set {
@@ -79,13 +84,20 @@ struct lsql_pool {
     uint32_t magic;
     pthread_mutex_t mu;
     lsql_db *db;
+    /* RW_SPLIT: a second database on the same file, opened with
+     * LSQL_DB_READONLY, owned by the pool: readers are its connections, so
+     * they refuse writes whatever their users do (no check at release) */
+    lsql_db *rdb;
     lsql_pool_opts opts; /* normalised: defaults applied */
     bool split;
+    bool spin; /* more than one CPU: the head waiter spins before sleeping */
     int nsets;
     pool_set sets[2]; /* [0]: general or readers, [1]: the writer (split) */
 
     pool_entry **all; /* every open entry (for release lookups) */
     int nall, capall;
+    uint64_t id;            /* unique per pool in the process (thread affinity) */
+    uint64_t next_entry_id; /* ids of entries */
 
     bool closed;
     int refs; /* connections out + threads inside pool calls */
@@ -119,8 +131,11 @@ void pool__wq_push(pool_set *s, pool_waiter *w);
 void pool__wq_remove(pool_set *s, pool_waiter *w);
 /* Waits until the waiter is granted something, the pool closes or
  * deadline_ns (CLOCK_MONOTONIC, < 0: none) passes; returns false on timeout
- * (the waiter is still queued: the caller removes it). */
-bool pool__wq_wait(lsql_pool *p, pool_waiter *w, int64_t deadline_ns);
+ * (the waiter is still queued: the caller removes it). The first waiter of
+ * a queue (`head`) first spins briefly with the mutex released: a
+ * connection held for a short statement then changes hands without a
+ * sleep and a wake-up. */
+bool pool__wq_wait(lsql_pool *p, pool_waiter *w, bool head, int64_t deadline_ns);
 /* Hands entry e (already counted in use) to the head waiter; false if none. */
 bool pool__wq_grant_conn(pool_set *s, pool_entry *e);
 /* Gives the head waiter the right to open a connection in a free slot;
@@ -145,8 +160,10 @@ void *pool__thread_main(void *arg);
 pool_set *pool__pick_set(lsql_pool *p, int intent);
 int pool__role_intent(int role);
 int pool__check_db(lsql_pool *p, lsql_conn *c, lsql_error *err);
-int pool__setup_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err);
-int pool__rearm_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err);
+/* The database the connections of set s are opened from. */
+lsql_db *pool__set_db(lsql_pool *p, const pool_set *s);
+/* RW_SPLIT: opens p->rdb (read-only, same file and options as p->db). */
+int pool__open_reader_db(lsql_pool *p, lsql_error *err);
 
 /* pool_metrics.c */
 void pool__hist_add(pool_hist *h, uint64_t ns);

@@ -1,5 +1,6 @@
 /* pool_split.c -- the local WAL read/write split: which set serves an
- * intent, the database checks at open, and reader set-up (query_only). */
+ * intent, the database checks at open, and the read-only database readers
+ * are opened from. */
 #include "pool_int.h"
 
 #include <string.h>
@@ -54,24 +55,23 @@ int pool__check_db(lsql_pool *p, lsql_conn *c, lsql_error *err)
     return LSQL_OK;
 }
 
-/* A new connection of set s: readers of the split refuse writes. */
-int pool__setup_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err)
+lsql_db *pool__set_db(lsql_pool *p, const pool_set *s)
 {
-    (void)p;
-    if (s->role != ROLE_READER)
-        return LSQL_OK;
-    return lsql_exec(c, "PRAGMA query_only = 1", NULL, 0, NULL, err);
+    return s->role == ROLE_READER && p->rdb ? p->rdb : p->db;
 }
 
-/* After a release (and reset): a reader gets query_only back even if its
- * user turned it off. */
-int pool__rearm_conn(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err)
+/* Readers come from a second database on the same file opened with
+ * LSQL_DB_READONLY (SQLITE_OPEN_READONLY): a write on them fails with
+ * LSQL_READONLY, and no PRAGMA (query_only) can turn that off, so a release
+ * needs no check. Same options otherwise (busy timeout, caches, open
+ * flags). */
+int pool__open_reader_db(lsql_pool *p, lsql_error *err)
 {
-    if (s->role != ROLE_READER)
-        return LSQL_OK;
-    int64_t on = 0;
-    int rc = lsql_query_int64(c, "PRAGMA query_only", NULL, 0, &on, err);
-    if (rc == LSQL_OK && on == 0)
-        rc = pool__setup_conn(p, s, c, err);
-    return rc;
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    int rc = lsql_db_opts_get(p->db, &o);
+    if (rc)
+        return pool__fail(err, rc, "lsql_pool_open: cannot read the database's options");
+    o.flags |= LSQL_DB_READONLY;
+    return lsql_db_open(&o, &p->rdb, err);
 }

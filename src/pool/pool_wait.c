@@ -1,7 +1,8 @@
 /* pool_wait.c -- the FIFO queue of threads waiting in lsql_pool_acquire.
  * Each waiter has its own condition variable (CLOCK_MONOTONIC), so a
  * release wakes exactly the waiter it serves: strict first come, first
- * served, no thundering herd. Everything here runs under the pool mutex. */
+ * served, no thundering herd. Everything here runs under the pool mutex,
+ * except the head waiter's short spin on its `ready` flag (pool__wq_wait). */
 #include "pool_int.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@ int pool__waiter_init(pool_waiter *w)
     w->granted = NULL;
     w->slot = false;
     w->closed = false;
+    atomic_init(&w->ready, false);
     pthread_condattr_t a;
     if (pthread_condattr_init(&a))
         return LSQL_NOMEM;
@@ -53,8 +55,33 @@ void pool__wq_remove(pool_set *s, pool_waiter *w)
     s->nwait--;
 }
 
-bool pool__wq_wait(lsql_pool *p, pool_waiter *w, int64_t deadline_ns)
+static inline void cpu_relax(void)
 {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* How long the head waiter spins before sleeping: about one short write
+ * statement (a WAL append), the usual time the writer is held. */
+#define SPIN_NS 30000
+
+bool pool__wq_wait(lsql_pool *p, pool_waiter *w, bool head, int64_t deadline_ns)
+{
+    if (head && p->spin) {
+        pthread_mutex_unlock(&p->mu);
+        int64_t stop = pool__now_ns() + SPIN_NS;
+        if (deadline_ns >= 0 && deadline_ns < stop)
+            stop = deadline_ns;
+        for (unsigned i = 1; !atomic_load_explicit(&w->ready, memory_order_acquire); i++) {
+            cpu_relax();
+            if ((i & 63) == 0 && pool__now_ns() >= stop)
+                break;
+        }
+        pthread_mutex_lock(&p->mu);
+    }
     while (!w->granted && !w->slot && !w->closed) {
         if (deadline_ns < 0) {
             pthread_cond_wait(&w->cv, &p->mu);
@@ -79,6 +106,7 @@ bool pool__wq_grant_conn(pool_set *s, pool_entry *e)
         return false;
     pool__wq_remove(s, w);
     w->granted = e;
+    atomic_store_explicit(&w->ready, true, memory_order_release);
     pthread_cond_signal(&w->cv);
     return true;
 }
@@ -90,6 +118,7 @@ bool pool__wq_grant_slot(pool_set *s)
         return false;
     pool__wq_remove(s, w);
     w->slot = true;
+    atomic_store_explicit(&w->ready, true, memory_order_release);
     pthread_cond_signal(&w->cv);
     return true;
 }
@@ -100,6 +129,7 @@ void pool__wq_close_all(pool_set *s)
     while ((w = s->wq_head) != NULL) {
         pool__wq_remove(s, w);
         w->closed = true;
+        atomic_store_explicit(&w->ready, true, memory_order_release);
         pthread_cond_signal(&w->cv);
     }
 }

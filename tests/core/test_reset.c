@@ -2,8 +2,12 @@
  * BEGIN statement) with their handles finished, READ_ONLY's query_only
  * restored, statements reset with bindings cleared, rows handles and cursors
  * ended, read snapshots released, TEMP objects dropped, statement cache
- * kept, last error cleared. */
+ * kept, last error cleared; and the fast path: a clean connection's reset
+ * runs no SQL, yet TEMP objects are dropped whoever created them (lsql, the
+ * native handle, statements prepared or cached before a reset). */
 #include "coretest.h"
+
+#include <sqlite3.h>
 
 static char g_path[1024];
 
@@ -218,6 +222,154 @@ static void misc(void **state)
     assert_int_equal(ct_int(f->c, "SELECT count(*) FROM t"), 3);
 }
 
+
+/* Statements taken from the cache (hits + misses): a reset that runs no SQL
+ * leaves them unchanged. */
+static uint64_t cache_uses(lsql_conn *c)
+{
+    lsql_cache_stats cs;
+    memset(&cs, 0, sizeof cs);
+    cs.struct_size = sizeof cs;
+    assert_ok(lsql_stmt_cache_stats(c, &cs));
+    return cs.hits + cs.misses;
+}
+
+static int temp_count(lsql_conn *c)
+{
+    return (int)ct_int(c, "SELECT count(*) FROM temp.sqlite_schema");
+}
+
+/* Resets, and checks that a second reset finds nothing to do. */
+static void reset_then_clean(lsql_conn *c)
+{
+    lsql_error e;
+    ct_expect(LSQL_OK, &e, lsql_conn_reset(c, &e));
+    assert_int_equal(temp_count(c), 0);
+    uint64_t u = cache_uses(c);
+    ct_expect(LSQL_OK, &e, lsql_conn_reset(c, &e));
+    assert_int_equal(cache_uses(c), u);
+}
+
+static void fast_path_clean(void **state)
+{
+    fx *f = *state;
+    /* never used TEMP: no query at all, any number of times */
+    uint64_t u = cache_uses(f->c);
+    for (int i = 0; i < 3; i++)
+        assert_ok(lsql_conn_reset(f->c, NULL));
+    assert_int_equal(cache_uses(f->c), u);
+    /* reads and writes of main tables, a committed transaction, a rows
+     * handle freed: still clean */
+    tu_exec(f->c, "INSERT INTO t(v) VALUES ('d')");
+    lsql_txn *t;
+    assert_ok(lsql_begin(f->c, LSQL_BEGIN_IMMEDIATE, &t, NULL));
+    tu_exec(f->c, "UPDATE t SET v = v || '!' WHERE id = 1");
+    assert_ok(lsql_commit(f->c, t, NULL));
+    assert_ok(lsql_txn_free(t));
+    assert_int_equal(ct_int(f->c, "SELECT count(*) FROM t"), 4);
+    u = cache_uses(f->c);
+    assert_ok(lsql_conn_reset(f->c, NULL));
+    assert_int_equal(cache_uses(f->c), u);
+    /* after a TEMP object was dropped, the connection is clean again */
+    tu_exec(f->c, "CREATE TEMP TABLE scratch(x)");
+    tu_exec(f->c, "INSERT INTO scratch VALUES (1)");
+    reset_then_clean(f->c);
+    /* reading TEMP's (empty) schema keeps it clean */
+    assert_int_equal(temp_count(f->c), 0);
+    u = cache_uses(f->c);
+    assert_ok(lsql_conn_reset(f->c, NULL));
+    assert_int_equal(cache_uses(f->c), u);
+}
+
+static void fast_path_temp_kinds(void **state)
+{
+    fx *f = *state;
+    /* qualified names instead of TEMP */
+    tu_exec(f->c, "CREATE TABLE temp.q(x)");
+    reset_then_clean(f->c);
+    tu_exec(f->c, "CREATE TEMP TABLE base(x)");
+    reset_then_clean(f->c);
+    tu_exec(f->c, "CREATE VIEW temp.qv AS SELECT 1");
+    reset_then_clean(f->c);
+    /* a TEMP trigger on a main table only */
+    tu_exec(f->c, "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
+    reset_then_clean(f->c);
+    /* created by a script and by a batch step */
+    lsql_batch_result *r = NULL;
+    assert_ok(lsql_script_run(f->c, "CREATE TEMP TABLE s1(x); CREATE TEMP VIEW s2 AS SELECT 2",
+                              0, &r, NULL));
+    lsql_batch_result_free(r);
+    assert_int_equal(temp_count(f->c), 2);
+    reset_then_clean(f->c);
+    /* created in a transaction left open: rolled back, nothing to drop */
+    tu_exec(f->c, "BEGIN");
+    tu_exec(f->c, "CREATE TEMP TABLE in_txn(x)");
+    reset_then_clean(f->c);
+    assert_int_equal(ct_int(f->c, "SELECT count(*) FROM t"), 3);
+}
+
+static void fast_path_native_handle(void **state)
+{
+    fx *f = *state;
+    void *native = NULL;
+    assert_ok(lsql_conn_native_handle(f->c, &native));
+    sqlite3 *db = native;
+    /* a clean reset first, so TEMP is open and its state recorded */
+    tu_exec(f->c, "CREATE TEMP TABLE first(x)");
+    reset_then_clean(f->c);
+    assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE nat(x); INSERT INTO nat VALUES (1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    reset_then_clean(f->c);
+    /* a statement prepared on the native handle before the reset and run
+     * after it */
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "CREATE TEMP TABLE late(x)", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_ok(lsql_conn_reset(f->c, NULL));
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(temp_count(f->c), 1);
+    reset_then_clean(f->c);
+    /* TEMP moved to another store (SQLite closes and reopens TEMP): the
+     * fast path is off from then on, objects made after it are dropped */
+    assert_int_equal(sqlite3_exec(db, "PRAGMA temp_store = FILE", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE f1(x); CREATE TEMP TABLE f2(x)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_ok(lsql_conn_reset(f->c, NULL));
+        assert_int_equal(temp_count(f->c), 0);
+    }
+}
+
+static void fast_path_stale_statements(void **state)
+{
+    fx *f = *state;
+    /* a user statement prepared before a (clean) reset, run after it */
+    lsql_stmt *st;
+    assert_ok(lsql_prepare(f->c, "CREATE TEMP TABLE later(x)", -1, 0, &st, NULL, NULL));
+    assert_ok(lsql_conn_reset(f->c, NULL));
+    assert_rc(LSQL_DONE, lsql_step(st, NULL));
+    assert_ok(lsql_finalize(st));
+    assert_int_equal(temp_count(f->c), 1);
+    reset_then_clean(f->c);
+    /* a cached statement: prepared once, then taken from the cache after
+     * each reset */
+    for (int i = 0; i < 3; i++) {
+        tu_exec(f->c, "CREATE TEMP TABLE IF NOT EXISTS cached(x)");
+        assert_int_equal(temp_count(f->c), 1);
+        reset_then_clean(f->c);
+    }
+    /* a cached INSERT into a TEMP table that is created again each time */
+    for (int i = 0; i < 3; i++) {
+        tu_exec(f->c, "CREATE TEMP TABLE IF NOT EXISTS cached(x)");
+        tu_exec(f->c, "INSERT INTO cached VALUES (1)");
+        assert_int_equal(ct_int(f->c, "SELECT count(*) FROM cached"), 1);
+        reset_then_clean(f->c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +379,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(temp_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(cache_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(misc, setup, teardown),
+        cmocka_unit_test_setup_teardown(fast_path_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(fast_path_temp_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(fast_path_native_handle, setup, teardown),
+        cmocka_unit_test_setup_teardown(fast_path_stale_statements, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -438,6 +438,9 @@ static void test_broken_on_release(void **state)
     lsql_pool *p = pt_pool(db, 0, 1, 0);
     int flag = 1;
     lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    /* something for the reset to undo (a clean connection's reset runs no
+     * SQL, so it cannot fail) */
+    tu_exec(c, "CREATE TEMP TABLE scratch(x)");
     assert_ok(lsql_conn_set_progress_handler(c, 1, fail_when_set, &flag));
     lsql_error e;
     ct_expect(LSQL_POOL_DISCARDED, &e, lsql_pool_release(p, c, &e));
@@ -492,6 +495,7 @@ static void test_broken_release_serves_waiter(void **state)
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
     pt_wait_waiters(p, 1);
+    tu_exec(c, "CREATE TEMP TABLE scratch(x)"); /* work for the reset */
     assert_ok(lsql_conn_set_progress_handler(c, 1, fail_when_set, &flag));
     assert_int_equal(lsql_pool_release(p, c, NULL), LSQL_POOL_DISCARDED);
     pthread_join(th, NULL);
@@ -695,6 +699,142 @@ static void test_grow_on_demand(void **state)
     lsql_db_close(db);
 }
 
+
+/* ---- release fast path, read-only readers, affinity, db options -------------- */
+
+static uint64_t cache_uses(lsql_conn *c)
+{
+    lsql_cache_stats cs = {sizeof cs, 0, 0, 0, 0, 0};
+    assert_ok(lsql_stmt_cache_stats(c, &cs));
+    return cs.hits + cs.misses;
+}
+
+static void test_release_fast_path(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_fast", 0);
+    lsql_pool *p = pt_pool(db, 1, 2, LSQL_POOL_RW_SPLIT);
+    lsql_conn *w = pt_acquire(p, LSQL_POOL_WRITE);
+    tu_exec(w, "CREATE TABLE t(x)");
+    tu_exec(w, "INSERT INTO t VALUES (1)");
+    assert_ok(lsql_pool_release(p, w, NULL));
+    /* a clean connection is released without running any SQL */
+    lsql_conn *r = pt_acquire(p, LSQL_POOL_READ);
+    assert_int_equal(ct_int(r, "SELECT count(*) FROM t"), 1);
+    uint64_t u = cache_uses(r);
+    assert_ok(lsql_pool_release(p, r, NULL));
+    lsql_conn *r2 = pt_acquire(p, LSQL_POOL_READ);
+    assert_ptr_equal(r2, r);
+    assert_int_equal(cache_uses(r2), u);
+    /* a reader is read-only whatever its user does, without a check at
+     * release; TEMP tables are allowed and dropped at release */
+    lsql_error e;
+    tu_exec(r2, "PRAGMA query_only = 0");
+    ct_expect(LSQL_READONLY, &e, lsql_exec(r2, "INSERT INTO t VALUES (2)", NULL, 0, NULL, &e));
+    tu_exec(r2, "CREATE TEMP TABLE scratch AS SELECT * FROM t");
+    assert_ok(lsql_pool_release(p, r2, NULL));
+    r = pt_acquire(p, LSQL_POOL_READ);
+    assert_ptr_equal(r, r2);
+    assert_int_equal(ct_int(r, "SELECT count(*) FROM temp.sqlite_schema"), 0);
+    ct_expect(LSQL_READONLY, &e, lsql_exec(r, "DELETE FROM t", NULL, 0, NULL, &e));
+    assert_ok(lsql_pool_release(p, r, NULL));
+    /* the writer's own TEMP objects are dropped too */
+    w = pt_acquire(p, LSQL_POOL_WRITE);
+    tu_exec(w, "CREATE TEMP VIEW v AS SELECT 1");
+    assert_ok(lsql_pool_release(p, w, NULL));
+    w = pt_acquire(p, LSQL_POOL_WRITE);
+    assert_int_equal(ct_int(w, "SELECT count(*) FROM temp.sqlite_schema"), 0);
+    assert_int_equal(ct_int(w, "SELECT count(*) FROM t"), 1);
+    assert_ok(lsql_pool_release(p, w, NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+typedef struct aff_arg {
+    lsql_pool *p;
+    lsql_conn *mine, *again;
+    pthread_barrier_t *released, *go;
+} aff_arg;
+
+static void *aff_thread(void *arg)
+{
+    aff_arg *a = arg;
+    a->mine = pt_acquire(a->p, LSQL_POOL_ANY);
+    assert_ok(lsql_pool_release(a->p, a->mine, NULL));
+    pthread_barrier_wait(a->released);
+    pthread_barrier_wait(a->go); /* the main thread released another one since */
+    a->again = pt_acquire(a->p, LSQL_POOL_ANY);
+    assert_ok(lsql_pool_release(a->p, a->again, NULL));
+    return NULL;
+}
+
+static void test_thread_affinity(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_affinity", 0);
+    lsql_pool *p = pt_pool(db, 0, 2, 0);
+    lsql_conn *mine = pt_acquire(p, LSQL_POOL_ANY); /* keeps the thread off it */
+    pthread_barrier_t b1, b2;
+    pthread_barrier_init(&b1, NULL, 2);
+    pthread_barrier_init(&b2, NULL, 2);
+    aff_arg a = {p, NULL, NULL, &b1, &b2};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, aff_thread, &a), 0);
+    pthread_barrier_wait(&b1);
+    assert_ptr_not_equal(a.mine, mine);
+    /* released last: the most recent idle one, but not the thread's */
+    assert_ok(lsql_pool_release(p, mine, NULL));
+    pthread_barrier_wait(&b2);
+    pthread_join(th, NULL);
+    assert_ptr_equal(a.again, a.mine);
+    /* this thread gets its own back too */
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(c, mine);
+    assert_ok(lsql_pool_release(p, c, NULL));
+    pthread_barrier_destroy(&b1);
+    pthread_barrier_destroy(&b2);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+static void test_db_opts_get(void **state)
+{
+    (void)state;
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    o.mode = LSQL_MODE_LOCAL;
+    o.path = tu_db_path("pool_opts");
+    o.flags = LSQL_DB_NO_FOREIGN_KEYS;
+    o.busy_timeout_ms = 1234;
+    o.stmt_cache_capacity = -1;
+    lsql_db *db = ct_open(&o);
+    lsql_db_opts g;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(lsql_db_opts_get(db, &g), LSQL_INVALID_ARG); /* struct_size 0 */
+    assert_int_equal(lsql_db_opts_get(db, NULL), LSQL_INVALID_ARG);
+    assert_int_equal(lsql_db_opts_get(NULL, &g), LSQL_MISUSE_HANDLE);
+    g.struct_size = sizeof g;
+    assert_ok(lsql_db_opts_get(db, &g));
+    assert_int_equal(g.struct_size, sizeof g);
+    assert_int_equal(g.mode, LSQL_MODE_LOCAL);
+    assert_string_equal(g.path, o.path);
+    assert_int_equal(g.flags, LSQL_DB_NO_FOREIGN_KEYS);
+    assert_int_equal(g.busy_timeout_ms, 1234);
+    assert_int_equal(g.cache_size_kib, 8192);
+    assert_int_equal(g.stmt_cache_capacity, -1);
+    /* round trip: a read-only twin of the same file */
+    g.flags |= LSQL_DB_READONLY;
+    lsql_db *ro = ct_open(&g);
+    lsql_conn *c = ct_connect(db), *rc = ct_connect(ro);
+    tu_exec(c, "CREATE TABLE t(x)");
+    tu_exec(c, "INSERT INTO t VALUES (5)");
+    assert_int_equal(ct_int(rc, "SELECT x FROM t"), 5);
+    assert_int_equal(lsql_exec(rc, "INSERT INTO t VALUES (6)", NULL, 0, NULL, NULL),
+                     LSQL_READONLY);
+    lsql_db_close(ro);
+    lsql_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +855,9 @@ int main(void)
         cmocka_unit_test(test_maintain_shrink_and_lifetime),
         cmocka_unit_test(test_background_maintenance),
         cmocka_unit_test(test_grow_on_demand),
+        cmocka_unit_test(test_release_fast_path),
+        cmocka_unit_test(test_thread_affinity),
+        cmocka_unit_test(test_db_opts_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
