@@ -89,6 +89,19 @@ def main():
                      f"**{r32:.2f}x, {verdict}**."
                      + (f" At 1 connection: {ratios[1]:.2f}x." if 1 in ratios else ""))
         lines.append("")
+    lines += [
+        "What makes the difference between a fresh stream per request and the floor: lsqld "
+        "takes the stream's SQLite connection from a pool of idle connections (no open, no "
+        "schema read, warm statement and page caches; see \"Connection pool\" in "
+        "docs/LSQLD.md), a stream opened and closed by one request never touches the stream "
+        "table's mutex, and the remaining per-request work is the JSON decode (jansson), "
+        "SQLite's read transaction (WAL-index locks) and the statement itself. Before the "
+        "pool (a new SQLite connection per stream; the previous run of this script, commit "
+        "4a9dbc0): 10,798 req/s at 32 connections (0.12x), 3,862 req/s at 1 connection "
+        "(0.20x), and `GET /health` answered with `Connection: close` (13,270 req/s at 32 "
+        "connections).",
+        "",
+    ]
     spread = []
     for (name, c), v in sorted(groups.items()):
         if len(v) > 1:

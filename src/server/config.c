@@ -19,6 +19,8 @@ void lsqld_config_defaults(lsqld_config *c)
     c->stream_timeout_ms = 10000;
     c->max_streams = 1024;
     c->max_connections = 256;
+    c->idle_connections = LSQLD_IDLE_CONNECTIONS_AUTO;
+    c->idle_timeout_ms = 10000;
     c->max_response = 64u << 20;
     c->max_stored_sql = 50;
     c->max_stored_sql_bytes = 16384;
@@ -48,6 +50,11 @@ const char *lsqld_usage(void)
            "  --stream-timeout SECONDS  close streams idle this long (default 10)\n"
            "  --max-streams N           open streams at most (default 1024)\n"
            "  --max-connections N       HTTP connections at most (default 256)\n"
+           "  --idle-connections N      idle database connections always kept for new\n"
+           "                            streams, per database (default 2 x CPUs, at least 8)\n"
+           "  --idle-connection-timeout SECONDS  more idle connections (up to\n"
+           "                            --max-connections) are kept while used again within\n"
+           "                            this time (default 10; 0 = keep only N)\n"
            "  --max-body-size BYTES     request body limit (default 16M)\n"
            "  --max-response-size BYTES response body limit (default 64M)\n"
            "  --max-stored-sql N        store_sql texts per stream (default 50)\n"
@@ -175,6 +182,13 @@ int lsqld_config_parse(int argc, char **argv, lsqld_config *c, const char **port
             if (parse_uint(v, 100000, &u) || u == 0)
                 return bad(err, errlen, "invalid %s '%s' (1..100000)", name, v);
             c->max_connections = (unsigned)u;
+        } else if (!strcmp(name, "--idle-connections")) {
+            if (parse_uint(v, 100000, &u))
+                return bad(err, errlen, "invalid %s '%s' (0..100000)", name, v);
+            c->idle_connections = (unsigned)u;
+        } else if (!strcmp(name, "--idle-connection-timeout")) {
+            if (parse_seconds(v, &c->idle_timeout_ms))
+                return bad(err, errlen, "invalid %s '%s' (seconds)", name, v);
         } else if (!strcmp(name, "--max-body-size")) {
             if (parse_size(v, &c->limits.max_body))
                 return bad(err, errlen, "invalid %s '%s'", name, v);

@@ -11,6 +11,8 @@
 /* The baton slot of the envelope: '"' + 64 characters + '"', or null padded
  * with spaces (JSON allows the blanks). */
 #define BATON_SLOT (LSQLD_BATON_LEN + 2)
+/* First allocation of a response: fits the usual one-row answer. */
+#define INITIAL_RESPONSE 2048
 
 void lsqld_reply_error(lsqld_reply *out, int status, const char *code, const char *message)
 {
@@ -382,6 +384,7 @@ void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int acce
     }
     hrana_buf b;
     hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
+    hrana_buf_reserve(&b, INITIAL_RESPONSE); /* no regrowth for small answers */
     xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
     size_t slot;
     put_baton_slot(&b, &slot);
@@ -413,6 +416,7 @@ void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access
     }
     hrana_buf b;
     hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
+    hrana_buf_reserve(&b, INITIAL_RESPONSE); /* no regrowth for small answers */
     xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
     size_t slot;
     put_baton_slot(&b, &slot);

@@ -90,6 +90,7 @@ static int prepare_one(xctx *x, const char *sql, size_t n, unsigned flags, lsql_
     int rc = lsql_prepare(x->st->conn, text, (int)len, flags | LSQL_PREPARE_ALLOW_EMPTY, out, &tail,
                           &err);
     if (rc != LSQL_OK) {
+        lsqld_pconn_note_error(x->st->pc, rc);
         lsqld_xerr_from_lsql(e, &err, 1);
         return -1;
     }
@@ -206,6 +207,15 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
     lsql_stmt_info_get(st, &info);
     int writes = !info.readonly || bk == LSQLD_BEGIN_IMMEDIATE || bk == LSQLD_BEGIN_EXCLUSIVE;
     x->last_readonly = !writes;
+    /* what the connection must undo before another stream gets it */
+    if (!(info.readonly && info.kind == LSQL_KIND_SELECT) && !info.is_explain) {
+        S->pc->dirty = 1;
+        if (info.kind == LSQL_KIND_PRAGMA) {
+            const char *text = lsql_stmt_sql(st);
+            if (text && lsqld_sql_pragma_sets(text, strlen(text)))
+                S->pc->tainted = 1;
+        }
+    }
     if (writes && S->access == LSQLD_ACCESS_RW && !S->ro_txn && lsqld_take_writer(x, e))
         return -1;
 
@@ -227,9 +237,9 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
         put_cols(b, st, ncols);
         hrana_buf_puts(b, "}\n");
     }
-    S->deadline_ms = srv->cfg.statement_timeout_ms
-                         ? t0 + (int64_t)srv->cfg.statement_timeout_ms
-                         : 0;
+    S->pc->deadline_ms = srv->cfg.statement_timeout_ms
+                             ? t0 + (int64_t)srv->cfg.statement_timeout_ms
+                             : 0;
     lsql_error err;
     int rc;
     size_t nrows = 0;
@@ -280,19 +290,22 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
                 break; /* nothing to finish: stop reading */
         }
     }
-    int64_t deadline = S->deadline_ms;
-    S->deadline_ms = 0;
+    int64_t deadline = S->pc->deadline_ms;
+    S->pc->deadline_ms = 0;
     if (big || nomem) {
         lsql_reset(st);
         hrana_buf_truncate(b, mark);
-        if (nomem)
+        if (nomem) {
+            S->pc->broken = 1;
             return lsqld_xfail(e, "SQLITE_NOMEM", "out of memory reading a column");
+        }
         return lsqld_xfail(e, "RESPONSE_TOO_LARGE",
                            "the result is larger than the response limit of %zu bytes",
                            x->max_response);
     }
     if (rc != LSQL_DONE) {
         hrana_buf_truncate(b, mark);
+        lsqld_pconn_note_error(S->pc, rc);
         lsqld_xerr_from_lsql(e, &err, 0);
         if (LSQL_CLASS(rc) == LSQL_INTERRUPTED && deadline && lsqld_now_ms() > deadline)
             snprintf(e->message, sizeof e->message,

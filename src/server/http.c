@@ -1,6 +1,12 @@
 /* http.c -- libmicrohttpd glue: one thread per connection (a request that
  * waits for the write lock blocks only its own connection), routing of the
- * Hrana endpoints, request bodies, auth, CORS, metrics and access logs. */
+ * Hrana endpoints, request bodies, auth, CORS, metrics and access logs.
+ *
+ * Answers are queued in the last call of the access handler (after the
+ * body, even an empty one): a response queued in the first call makes
+ * libmicrohttpd stop reading the connection and close it after the answer.
+ * Only refusals of a POST body (auth, size, shutdown) are sent early, on
+ * purpose: the body is not read and the connection is closed. */
 #include "http.h"
 #include "exec.h"
 
@@ -16,9 +22,24 @@
 
 enum { K_NONE = 0, K_PIPELINE, K_CURSOR };
 
+/* What to answer in the last call. */
+enum {
+    R_HRANA = 0, /* K_PIPELINE / K_CURSOR */
+    R_HEALTH,
+    R_VERSION,
+    R_PROBE_V2,
+    R_PROBE_V3,
+    R_METRICS,
+    R_OPTIONS,
+    R_NOT_FOUND,
+    R_NOT_ALLOWED /* 405 with `allow` */
+};
+
 typedef struct req {
     int endpoint;   /* EP_* */
     int kind;       /* K_* for POST endpoints */
+    int route;      /* R_* */
+    const char *allow;
     int access;
     int64_t t0_us;
     char *body;
@@ -87,6 +108,16 @@ static enum MHD_Result respond_text(lsqld_server *s, struct MHD_Connection *c, r
     return respond(s, c, r, status, "text/plain; charset=utf-8", (char *)text, strlen(text), 0);
 }
 
+/* strlcpy (for the access log) */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 /* "//v3//pipeline/" -> "/v3/pipeline" */
 static void normalise(const char *url, char *out, size_t cap)
 {
@@ -150,31 +181,39 @@ static enum MHD_Result method_not_allowed(lsqld_server *s, struct MHD_Connection
     return ret;
 }
 
-/* First call of a request: route; answer GETs now; check auth and the
- * announced size of POST bodies. */
+/* First call of a request: route; check auth and the announced size of
+ * POST bodies (refused at once, without reading the body). Everything else
+ * is answered by `answer` in the last call. */
 static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req *r,
                                   const char *url, const char *method)
 {
     char path[256];
     normalise(url, path, sizeof path);
-    snprintf(r->method, sizeof r->method, "%s", method);
-    snprintf(r->path, sizeof r->path, "%s", path);
+    copy_str(r->method, sizeof r->method, method);
+    copy_str(r->path, sizeof r->path, path);
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     int post = !strcmp(method, "POST");
     r->endpoint = EP_OTHER;
-    if (atomic_load(&s->draining))
+    if (atomic_load_explicit(&s->draining, memory_order_relaxed))
         return respond_error(s, c, r, 503, "SHUTTING_DOWN", "the server is shutting down");
     if (!strcmp(method, "OPTIONS")) {
         r->endpoint = EP_OPTIONS;
-        return options(s, c, r);
+        r->route = R_OPTIONS;
+        return MHD_YES;
     }
+    int route = R_NOT_FOUND;
+    r->allow = "GET";
     if (!strcmp(path, "/v2/pipeline") || !strcmp(path, "/v3/pipeline") ||
         !strcmp(path, "/v3/cursor")) {
         int cursor = !strcmp(path, "/v3/cursor");
         r->endpoint = cursor ? EP_CURSOR : EP_PIPELINE;
+        if (!post) {
+            r->route = R_NOT_ALLOWED;
+            r->allow = "POST, OPTIONS";
+            return MHD_YES;
+        }
         r->kind = cursor ? K_CURSOR : K_PIPELINE;
-        if (!post)
-            return method_not_allowed(s, c, r, "POST, OPTIONS");
+        r->route = R_HRANA;
         lsqld_auth_result ar;
         const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
         if (lsqld_auth_check(&s->auth, hdr, (int64_t)time(NULL), &ar))
@@ -190,17 +229,46 @@ static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req
                          n, s->cfg.limits.max_body);
                 return respond_error(s, c, r, 413, "BODY_TOO_LARGE", msg);
             }
+            /* the whole body in one allocation */
+            if (n > 0) {
+                r->body = malloc((size_t)n);
+                if (r->body)
+                    r->cap = (size_t)n;
+            }
         }
         return MHD_YES; /* wait for the body */
     }
     if (!strcmp(path, "/health")) {
         r->endpoint = EP_HEALTH;
-        return get ? respond_text(s, c, r, 200, "") : method_not_allowed(s, c, r, "GET");
-    }
-    if (!strcmp(path, "/version")) {
+        route = R_HEALTH;
+    } else if (!strcmp(path, "/version")) {
         r->endpoint = EP_VERSION;
-        if (!get)
-            return method_not_allowed(s, c, r, "GET");
+        route = R_VERSION;
+    } else if (!strcmp(path, "/v2") || !strcmp(path, "/v3")) {
+        r->endpoint = EP_PROBE;
+        route = path[2] == '2' ? R_PROBE_V2 : R_PROBE_V3;
+    } else if (!strcmp(path, "/metrics")) {
+        r->endpoint = EP_METRICS;
+        route = R_METRICS;
+    } else {
+        if (!strncmp(path, "/v3-protobuf", 12))
+            r->endpoint = EP_PROBE; /* JSON only: clients fall back to v2 JSON */
+        r->route = R_NOT_FOUND;
+        return MHD_YES;
+    }
+    r->route = get ? route : R_NOT_ALLOWED;
+    return MHD_YES;
+}
+
+/* The last call of a request that is not a Hrana POST. */
+static enum MHD_Result answer(lsqld_server *s, struct MHD_Connection *c, req *r)
+{
+    switch (r->route) {
+    case R_OPTIONS:
+        return options(s, c, r);
+    case R_HEALTH:
+        return respond_text(s, c, r, 200, "");
+    case R_VERSION: {
         char version[128];
         int n = snprintf(version, sizeof version, "lsqld %s (lsql %s, SQLite %s)\n",
                          LSQLD_VERSION, lsql_libversion(), sqlite3_libversion());
@@ -210,27 +278,24 @@ static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req
         memcpy(text, version, (size_t)n + 1);
         return respond(s, c, r, 200, "text/plain; charset=utf-8", text, (size_t)n, 1);
     }
-    if (!strcmp(path, "/v2") || !strcmp(path, "/v3")) {
-        r->endpoint = EP_PROBE;
-        return get ? respond_text(s, c, r, 200,
-                                  path[2] == '2' ? "lsqld: Hrana over HTTP, version 2 (JSON)\n"
-                                                 : "lsqld: Hrana over HTTP, version 3 (JSON)\n")
-                   : method_not_allowed(s, c, r, "GET");
-    }
-    if (!strcmp(path, "/metrics")) {
-        r->endpoint = EP_METRICS;
-        if (!get)
-            return method_not_allowed(s, c, r, "GET");
+    case R_PROBE_V2:
+        return respond_text(s, c, r, 200, "lsqld: Hrana over HTTP, version 2 (JSON)\n");
+    case R_PROBE_V3:
+        return respond_text(s, c, r, 200, "lsqld: Hrana over HTTP, version 3 (JSON)\n");
+    case R_METRICS: {
         hrana_buf b;
         hrana_buf_init(&b, 1u << 20);
         lsqld_metrics_render(&s->metrics, &b);
+        lsqld_pool_metrics_render(s, &b);
         size_t len;
         char *text = hrana_buf_detach(&b, &len);
         return respond(s, c, r, 200, "text/plain; version=0.0.4", text, len, 1);
     }
-    if (!strncmp(path, "/v3-protobuf", 12))
-        r->endpoint = EP_PROBE; /* JSON only: clients fall back to v2 JSON */
-    return respond_error(s, c, r, 404, "NOT_FOUND", "no such endpoint");
+    case R_NOT_ALLOWED:
+        return method_not_allowed(s, c, r, r->allow);
+    default:
+        return respond_error(s, c, r, 404, "NOT_FOUND", "no such endpoint");
+    }
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -246,15 +311,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             return MHD_NO;
         r->t0_us = now_us();
         *con_cls = r;
-        pthread_mutex_lock(&s->active_mu);
-        s->active++;
-        pthread_mutex_unlock(&s->active_mu);
-        atomic_fetch_add(&s->metrics.http_active, 1);
+        atomic_fetch_add(&s->active, 1);
+        atomic_fetch_add_explicit(&s->metrics.http_active, 1, memory_order_relaxed);
         return first_call(s, c, r, url, method);
     }
     if (r->responded) { /* answered early (401, 413...): drop the body */
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (r->kind == K_NONE) { /* a body nobody reads */
+        if (*upload_size) {
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        return answer(s, c, r);
     }
     if (*upload_size) {
         size_t n = *upload_size;
@@ -311,11 +381,13 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                   us / 1000.0);
     free(r->body);
     free(r);
-    atomic_fetch_sub(&s->metrics.http_active, 1);
-    pthread_mutex_lock(&s->active_mu);
-    s->active--;
-    pthread_cond_broadcast(&s->active_cv);
-    pthread_mutex_unlock(&s->active_mu);
+    atomic_fetch_sub_explicit(&s->metrics.http_active, 1, memory_order_relaxed);
+    /* lsqld_stop sets draining before it waits for active to reach 0 */
+    if (atomic_fetch_sub(&s->active, 1) == 1 && atomic_load(&s->draining)) {
+        pthread_mutex_lock(&s->active_mu);
+        pthread_cond_broadcast(&s->active_cv);
+        pthread_mutex_unlock(&s->active_mu);
+    }
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

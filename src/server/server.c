@@ -47,6 +47,10 @@ static void *reaper_main(void *arg)
             break;
         pthread_mutex_unlock(&s->streams.mu);
         lsqld_streams_reap(s);
+        int64_t now = lsqld_now_ms();
+        lsqld_pool_trim(&s->pool_rw, now);
+        if (s->db_ro)
+            lsqld_pool_trim(&s->pool_ro, now);
         pthread_mutex_lock(&s->streams.mu);
     }
     pthread_mutex_unlock(&s->streams.mu);
@@ -66,6 +70,8 @@ static int cond_init_mono(pthread_cond_t *cv)
 static void destroy(lsqld_server *s)
 {
     lsqld_streams_close_all(s);
+    lsqld_pool_destroy(&s->pool_ro);
+    lsqld_pool_destroy(&s->pool_rw);
     lsql_db_close(s->db_ro);
     lsql_db_close(s->db);
     if (s->listen_fd >= 0)
@@ -130,6 +136,21 @@ int lsqld_start(const lsqld_config *c, lsqld_server **out, char *err, size_t err
         destroy(s);
         return -1;
     }
+    unsigned idle = s->cfg.idle_connections;
+    if (idle == LSQLD_IDLE_CONNECTIONS_AUTO) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN); /* 2 x CPUs in [8, 8192] */
+        idle = cpus <= 4 ? 8 : cpus >= 4096 ? 8192 : (unsigned)(2 * cpus);
+        s->cfg.idle_connections = idle;
+    }
+    /* beyond `idle`, the pool holds connections used within the idle
+     * timeout, at most one per HTTP connection (= request at a time) */
+    unsigned cap = s->cfg.idle_timeout_ms ? s->cfg.max_connections : idle;
+    if (lsqld_pool_init(&s->pool_rw, s, s->db, idle, cap, s->cfg.idle_timeout_ms) ||
+        (s->db_ro && lsqld_pool_init(&s->pool_ro, s, s->db_ro, idle, cap, s->cfg.idle_timeout_ms))) {
+        snprintf(err, errlen, "cannot initialise locks");
+        destroy(s);
+        return -1;
+    }
     struct sockaddr_storage addr;
     socklen_t alen;
     if (lsqld_resolve_listen(c->listen, &addr, &alen, err, errlen)) {
@@ -165,15 +186,16 @@ int lsqld_port(const lsqld_server *s)
     return s->port;
 }
 
-/* Waits until no request is active or the deadline passes; 0 when idle. */
+/* Waits until no request is active or the deadline passes; 0 when idle.
+ * (draining is set: the last request to complete signals active_cv.) */
 static int wait_idle(lsqld_server *s, unsigned ms)
 {
     struct timespec until = deadline_in(ms);
     int rc = 0;
     pthread_mutex_lock(&s->active_mu);
-    while (s->active > 0) {
+    while (atomic_load(&s->active) > 0) {
         if (pthread_cond_timedwait(&s->active_cv, &s->active_mu, &until) == ETIMEDOUT) {
-            rc = s->active > 0 ? -1 : 0;
+            rc = atomic_load(&s->active) > 0 ? -1 : 0;
             break;
         }
     }
@@ -213,9 +235,20 @@ void lsqld_stop(lsqld_server *s)
 void lsqld_reap_now(lsqld_server *s)
 {
     lsqld_streams_reap(s);
+    int64_t now = lsqld_now_ms();
+    lsqld_pool_trim(&s->pool_rw, now);
+    if (s->db_ro)
+        lsqld_pool_trim(&s->pool_ro, now);
 }
 
 size_t lsqld_stream_count(lsqld_server *s)
 {
     return lsqld_streams_count(s);
+}
+
+unsigned lsqld_idle_connections(lsqld_server *s, int ro)
+{
+    if (ro && !s->db_ro)
+        return 0;
+    return lsqld_pool_idle(ro ? &s->pool_ro : &s->pool_rw);
 }

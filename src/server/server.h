@@ -35,6 +35,10 @@ typedef struct lsqld_config {
     unsigned stream_timeout_ms;   /* idle stream expiry; default 10000 */
     unsigned max_streams;         /* open streams; default 1024 */
     unsigned max_connections;     /* HTTP connections (= threads); default 256 */
+    unsigned idle_connections;    /* idle database connections kept for new streams (per
+                                     database); default LSQLD_IDLE_CONNECTIONS_AUTO */
+    unsigned idle_timeout_ms;     /* more idle connections (up to max_connections) are kept
+                                     while used within this time; default 10000 */
     size_t max_response;          /* bytes of one response body; default 64 MiB */
     unsigned max_stored_sql;      /* store_sql texts per stream; default 50 */
     size_t max_stored_sql_bytes;  /* bytes of one stored text; default 16384 */
@@ -47,6 +51,9 @@ typedef struct lsqld_config {
     lsqld_log_fn log;             /* NULL: no logging */
     void *log_ctx;
 } lsqld_config;
+
+/* idle_connections default: 2 x the number of CPUs, at least 8 */
+#define LSQLD_IDLE_CONNECTIONS_AUTO (~0u)
 
 void lsqld_config_defaults(lsqld_config *c);
 
@@ -79,7 +86,10 @@ int lsqld_port(const lsqld_server *s);
 void lsqld_stop(lsqld_server *s);
 
 /* Test hooks. */
-void lsqld_reap_now(lsqld_server *s);  /* one pass of the idle-stream reaper */
+void lsqld_reap_now(lsqld_server *s);  /* one pass of the reaper (streams, idle connections) */
 size_t lsqld_stream_count(lsqld_server *s);
+/* Idle connections in the pool of the read-write (ro = 0) or read-only
+ * (ro = 1) database. */
+unsigned lsqld_idle_connections(lsqld_server *s, int ro);
 
 #endif

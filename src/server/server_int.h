@@ -9,6 +9,7 @@
 #include "baton.h"
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "server.h"
 #include "streams.h"
 #include "writer.h"
@@ -21,6 +22,8 @@ struct lsqld_server {
     lsqld_auth auth;
     lsql_db *db;    /* read-write: streams of full-access clients */
     lsql_db *db_ro; /* read-only (only with a JWT key): streams of "ro" tokens */
+    lsqld_pool pool_rw; /* idle connections of db */
+    lsqld_pool pool_ro; /* idle connections of db_ro */
     unsigned char baton_key[LSQLD_BATON_KEY];
     lsqld_streams streams;
     lsqld_writer writer;
@@ -31,9 +34,9 @@ struct lsqld_server {
     /* shutdown */
     atomic_int draining;      /* answer 503 to new requests */
     atomic_int interrupt_all; /* the progress handler aborts statements */
-    pthread_mutex_t active_mu;
+    pthread_mutex_t active_mu; /* with active_cv: wakes lsqld_stop while draining */
     pthread_cond_t active_cv;
-    long active; /* requests between their first byte and completion */
+    atomic_long active; /* requests between their first byte and completion */
     /* the idle-stream reaper */
     pthread_t reaper;
     int reaper_started;

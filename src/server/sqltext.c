@@ -125,3 +125,40 @@ int lsqld_sql_begin_kind(const char *s, size_t n, size_t at, size_t *end)
         *end = i < n ? i + 1 : n;
     return LSQLD_BEGIN_READONLY;
 }
+
+int lsqld_sql_pragma_sets(const char *s, size_t n)
+{
+    /* pragmas whose value names an object or acts on the database file,
+     * never on the connection's settings */
+    static const char *const harmless[] = {
+        "table_info",      "table_xinfo",     "table_list",      "index_info",
+        "index_xinfo",     "index_list",      "foreign_key_list", "foreign_key_check",
+        "integrity_check", "quick_check",     "wal_checkpoint",  "incremental_vacuum",
+        "optimize",        "user_version",    "application_id",
+    };
+    int bare;
+    size_t i = lsqld_sql_skip_space(s, n, 0);
+    size_t len = word(s, n, i, &bare);
+    if (!is_kw(s + i, len, bare, "PRAGMA"))
+        return 0;
+    i = skip_ws(s, n, i + len);
+    size_t name = i;
+    len = word(s, n, i, &bare);
+    if (!len)
+        return 1; /* not understood: assume the worst */
+    i = skip_ws(s, n, i + len);
+    if (i < n && s[i] == '.') { /* schema.name */
+        i = skip_ws(s, n, i + 1);
+        name = i;
+        len = word(s, n, i, &bare);
+        if (!len)
+            return 1;
+        i = skip_ws(s, n, i + len);
+    }
+    if (i >= n || s[i] == ';')
+        return 0; /* no value: reads the setting */
+    for (size_t k = 0; k < sizeof harmless / sizeof harmless[0]; k++)
+        if (is_kw(s + name, len, bare, harmless[k]))
+            return 0;
+    return 1;
+}

@@ -26,4 +26,11 @@ int lsqld_sql_is_blank(const char *sql, size_t n, size_t at);
  * SQLite reports the syntax error). */
 int lsqld_sql_begin_kind(const char *sql, size_t n, size_t at, size_t *end);
 
+/* 1 when sql[0..n) is a PRAGMA that may change a setting of the connection:
+ * one with a value (`PRAGMA x = v`, `PRAGMA x(v)`), unless x only reads or
+ * acts on the database file (table_info(t), integrity_check(n),
+ * wal_checkpoint(m), user_version = v, ...). A PRAGMA without a value only
+ * reads. Used to keep such connections out of the pool. */
+int lsqld_sql_pragma_sets(const char *sql, size_t n);
+
 #endif

@@ -1,5 +1,5 @@
-/* streams.c -- the stream table: create, acquire by baton, release with a
- * new baton, close, expire. */
+/* streams.c -- the stream table: create (with a pooled connection), acquire
+ * by baton, release with a new baton, close, expire. */
 #include "server_int.h"
 
 #include <stdio.h>
@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
 int lsqld_streams_init(lsqld_streams *t)
 {
     memset(t, 0, sizeof *t);
-    t->next_id = 1;
+    atomic_init(&t->count, 0);
+    atomic_init(&t->next_id, 1);
     return pthread_mutex_init(&t->mu, NULL) ? -1 : 0;
 }
 
@@ -69,7 +69,7 @@ static void unlink_stream(lsqld_streams *t, lsqld_stream *s)
     if (s->next)
         s->next->prev = s->prev;
     s->prev = s->next = s->hnext = NULL;
-    t->count--;
+    s->in_table = 0;
 }
 
 static void ring_add(lsqld_streams *t, uint64_t id, int expired)
@@ -90,86 +90,68 @@ static int ring_find(lsqld_streams *t, uint64_t id)
 
 /* ---- connection life ----------------------------------------------------- */
 
-static int progress(void *ctx)
+static lsqld_pool *pool_of(lsqld_server *s, int access)
 {
-    lsqld_stream *st = ctx;
-    if (atomic_load_explicit(&st->srv->interrupt_all, memory_order_relaxed))
-        return 1;
-    return st->deadline_ms && lsqld_now_ms() > st->deadline_ms;
+    return access == LSQLD_ACCESS_RO ? &s->pool_ro : &s->pool_rw;
 }
 
-static void free_stream(lsqld_stream *st)
+static void free_stream(lsqld_streams *t, lsqld_stream *st)
 {
     for (size_t i = 0; i < st->nsqls; i++)
         free(st->sqls[i].sql);
     free(st->sqls);
     free(st);
+    atomic_fetch_sub(&t->count, 1);
 }
 
 void lsqld_stream_close_conn(lsqld_server *s, lsqld_stream *st)
 {
-    if (!st->conn)
+    if (!st->pc)
         return;
-    lsql_conn_close(st->conn); /* rolls back an open transaction */
+    /* rolled back (and so out of the write transaction) before the write
+     * lock is given up */
+    lsqld_pool_put(st->pc, st->ro_txn);
+    st->pc = NULL;
     st->conn = NULL;
-    st->native = NULL;
     if (st->holds_writer) {
         lsqld_writer_release(&s->writer, st->id);
         st->holds_writer = 0;
     }
     st->ro_txn = 0;
-    atomic_fetch_sub(&s->metrics.streams_open, 1);
+    atomic_fetch_sub_explicit(&s->metrics.streams_open, 1, memory_order_relaxed);
 }
 
 int lsqld_stream_create(lsqld_server *s, int access, lsqld_stream **out, lsqld_fail *f)
 {
     lsqld_streams *t = &s->streams;
-    pthread_mutex_lock(&t->mu);
-    if (t->count >= s->cfg.max_streams) {
-        pthread_mutex_unlock(&t->mu);
+    if (atomic_fetch_add(&t->count, 1) >= s->cfg.max_streams) {
+        atomic_fetch_sub(&t->count, 1);
         char msg[120];
         snprintf(msg, sizeof msg, "too many open streams (limit %u); close streams or retry",
                  s->cfg.max_streams);
         fail(f, 503, "STREAMS_TOO_MANY", msg);
         return -1;
     }
-    t->count++; /* reserve the slot while connecting */
-    uint64_t id = t->next_id++;
-    pthread_mutex_unlock(&t->mu);
-
     lsqld_stream *st = calloc(1, sizeof *st);
     lsql_error err;
-    int rc = st ? lsql_db_connect(access == LSQLD_ACCESS_RO ? s->db_ro : s->db, &st->conn, &err)
-                : LSQL_NOMEM;
-    if (rc != LSQL_OK) {
+    int rc = -1;
+    if (st)
+        rc = lsqld_pool_take(pool_of(s, access), &st->pc, &err);
+    if (rc) {
         if (st)
             lsqld_log(&s->log, LSQLD_LOG_ERROR, "cannot open a connection: %s", err.message);
         free(st);
-        pthread_mutex_lock(&t->mu);
-        t->count--;
-        pthread_mutex_unlock(&t->mu);
+        atomic_fetch_sub(&t->count, 1);
         fail(f, 500, "INTERNAL_ERROR", "cannot open a database connection");
         return -1;
     }
-    st->id = id;
+    st->id = atomic_fetch_add_explicit(&t->next_id, 1, memory_order_relaxed);
     st->srv = s;
     st->access = access;
     st->in_use = 1;
-    randombytes_buf(&st->seq, sizeof st->seq);
-    st->seq >>= 1; /* room to count up */
-    void *native = NULL;
-    lsql_conn_native_handle(st->conn, &native);
-    st->native = native;
-    /* what the public API lacks: deny ATTACH (and so VACUUM INTO files),
-     * time-limit statements; extension loading stays disabled (default). */
-    sqlite3_limit(native, SQLITE_LIMIT_ATTACHED, 0);
-    sqlite3_progress_handler(native, 1000, progress, st);
-    atomic_fetch_add(&s->metrics.streams_open, 1);
-    atomic_fetch_add(&s->metrics.streams_opened, 1);
-
-    pthread_mutex_lock(&t->mu);
-    insert(t, st);
-    pthread_mutex_unlock(&t->mu);
+    st->conn = st->pc->conn;
+    atomic_fetch_add_explicit(&s->metrics.streams_open, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->metrics.streams_opened, 1, memory_order_relaxed);
     *out = st;
     return 0;
 }
@@ -223,7 +205,7 @@ int lsqld_stream_acquire(lsqld_server *s, const char *baton, size_t n, int acces
         atomic_fetch_add(&s->metrics.streams_expired, 1);
         lsqld_log(&s->log, LSQLD_LOG_DEBUG, "stream %llu expired", (unsigned long long)id);
         lsqld_stream_close_conn(s, dead);
-        free_stream(dead);
+        free_stream(t, dead);
     }
     return rc;
 }
@@ -233,15 +215,27 @@ void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, in
     lsqld_streams *t = &s->streams;
     if (st->closed || !st->conn) {
         lsqld_stream_close_conn(s, st);
-        pthread_mutex_lock(&t->mu);
-        unlink_stream(t, st);
-        ring_add(t, st->id, 0);
-        pthread_mutex_unlock(&t->mu);
-        free_stream(st);
+        if (st->in_table) {
+            pthread_mutex_lock(&t->mu);
+            unlink_stream(t, st);
+            ring_add(t, st->id, 0);
+            pthread_mutex_unlock(&t->mu);
+        }
+        /* else: no baton was ever handed out, nobody can name the stream */
+        free_stream(t, st);
         *has_baton = 0;
         return;
     }
+    if (!st->in_table) {
+        /* the first baton: a random start for the sequence */
+        randombytes_buf(&st->seq, sizeof st->seq);
+        st->seq >>= 1; /* room to count up */
+    }
     pthread_mutex_lock(&t->mu);
+    if (!st->in_table) {
+        insert(t, st);
+        st->in_table = 1;
+    }
     uint64_t seq = ++st->seq;
     st->last_used_ms = lsqld_now_ms();
     st->in_use = 0;
@@ -274,7 +268,7 @@ void lsqld_streams_reap(lsqld_server *s)
         lsqld_log(&s->log, LSQLD_LOG_DEBUG, "stream %llu expired",
                   (unsigned long long)dead->id);
         lsqld_stream_close_conn(s, dead);
-        free_stream(dead);
+        free_stream(t, dead);
         dead = next;
     }
 }
@@ -286,22 +280,18 @@ void lsqld_streams_close_all(lsqld_server *s)
     lsqld_stream *st = t->all;
     t->all = NULL;
     memset(t->buckets, 0, sizeof t->buckets);
-    t->count = 0;
     pthread_mutex_unlock(&t->mu);
     while (st) {
         lsqld_stream *next = st->next;
         lsqld_stream_close_conn(s, st);
-        free_stream(st);
+        free_stream(t, st);
         st = next;
     }
 }
 
 size_t lsqld_streams_count(lsqld_server *s)
 {
-    pthread_mutex_lock(&s->streams.mu);
-    size_t n = s->streams.count;
-    pthread_mutex_unlock(&s->streams.mu);
-    return n;
+    return atomic_load(&s->streams.count);
 }
 
 const stored_sql *lsqld_stream_sql_find(const lsqld_stream *st, int32_t id)

@@ -1,15 +1,20 @@
-/* streams.h -- Hrana streams: one lsql connection each, a table keyed by id
- * (under one mutex, held only for lookups), batons, idle expiry. A request
- * owns its stream exclusively between acquire and release ("in use"), so
- * statements run without any server-wide lock. */
+/* streams.h -- Hrana streams: one lsql connection each (taken from the
+ * connection pool), a table keyed by id (under one mutex, held only for
+ * lookups), batons, idle expiry. A request owns its stream exclusively
+ * between create/acquire and release ("in use"), so statements run without
+ * any server-wide lock. A stream enters the table only when it is handed a
+ * baton: one opened and closed by the same request (a client's execute()
+ * without a baton) never takes the table mutex. */
 #ifndef LSQLD_STREAMS_H
 #define LSQLD_STREAMS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lsql.h"
+#include "pool.h"
 
 typedef struct lsqld_server lsqld_server;
 
@@ -24,17 +29,17 @@ typedef struct lsqld_stream {
     uint64_t seq; /* sequence number of the last baton handed out */
     /* under the table mutex */
     int in_use;
+    int in_table;      /* inserted (at its first baton) */
     int64_t last_used_ms;
     struct lsqld_stream *hnext;         /* hash chain */
     struct lsqld_stream *prev, *next;   /* list of all streams */
     /* owned by the request holding the stream */
     int access;        /* LSQLD_ACCESS_RO or _RW of the client that opened it */
-    lsql_conn *conn;   /* NULL once closed */
-    void *native;      /* the sqlite3* of conn */
+    lsqld_pconn *pc;   /* its pooled connection; NULL once closed */
+    lsql_conn *conn;   /* pc->conn, NULL once closed */
     int holds_writer;  /* holds the server's write lock */
     int ro_txn;        /* in a BEGIN READONLY transaction (query_only=ON) */
     int closed;        /* closed by a "close" request */
-    int64_t deadline_ms; /* statement time limit (0: none), for the progress handler */
     lsqld_server *srv;
     stored_sql *sqls;
     size_t nsqls;
@@ -47,8 +52,8 @@ typedef struct lsqld_streams {
     pthread_mutex_t mu;
     lsqld_stream *buckets[LSQLD_STREAM_BUCKETS];
     lsqld_stream *all;
-    size_t count;    /* open streams + reserved slots */
-    uint64_t next_id;
+    atomic_size_t count;         /* open streams, in the table or not yet */
+    atomic_uint_least64_t next_id;
     /* recently ended streams, to tell "expired" from "closed" */
     uint64_t ring_id[LSQLD_CLOSED_RING];
     unsigned char ring_expired[LSQLD_CLOSED_RING];
@@ -65,8 +70,8 @@ typedef struct lsqld_fail {
     char message[200];
 } lsqld_fail;
 
-/* Opens a new stream (a new connection) for a client with `access`, in use
- * by the caller. 0 or -1 with *f (STREAMS_TOO_MANY 503, INTERNAL_ERROR). */
+/* Opens a new stream (a pooled or new connection) for a client with
+ * `access`, in use by the caller. 0 or -1 with *f (STREAMS_TOO_MANY 503, INTERNAL_ERROR). */
 int lsqld_stream_create(lsqld_server *s, int access, lsqld_stream **out, lsqld_fail *f);
 /* Checks a baton and takes its stream: BATON_INVALID, BATON_REUSED,
  * STREAM_EXPIRED, STREAM_CLOSED (400) or AUTH_FORBIDDEN (403: a read-only
@@ -77,8 +82,8 @@ int lsqld_stream_acquire(lsqld_server *s, const char *baton, size_t n, int acces
  * baton_out, LSQLD_BATON_LEN + 1 bytes) and *has_baton = 1; a closed one is
  * removed and *has_baton = 0. */
 void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, int *has_baton);
-/* Closes the stream's connection now (rolls back, frees the write lock);
- * the stream is removed at release. */
+/* Ends the stream's use of its connection now (rolls back, gives it back to
+ * the pool, frees the write lock); the stream is removed at release. */
 void lsqld_stream_close_conn(lsqld_server *s, lsqld_stream *st);
 
 /* Expires idle streams (older than the configured timeout). */

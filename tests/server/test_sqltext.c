@@ -50,11 +50,48 @@ static void test_blanks(void **state)
     assert_false(lsqld_sql_is_blank(s, strlen(s), 0));
 }
 
+static int sets(const char *sql)
+{
+    return lsqld_sql_pragma_sets(sql, strlen(sql));
+}
+
+/* PRAGMAs that may change a connection setting (kept out of the pool). */
+static void test_pragma_sets(void **state)
+{
+    (void)state;
+    assert_true(sets("PRAGMA query_only=ON"));
+    assert_true(sets("pragma query_only = 1;"));
+    assert_true(sets("  /* c */ PRAGMA main.cache_size(-100)"));
+    assert_true(sets("PRAGMA \"foreign_keys\"=OFF"));
+    assert_true(sets("PRAGMA temp . busy_timeout = 10"));
+    assert_true(sets("PRAGMA writable_schema=ON"));
+    assert_true(sets("PRAGMA journal_mode=DELETE"));
+    assert_true(sets("PRAGMA \"table_info\"(t)")); /* quoted: not recognised, assumed to set */
+    assert_true(sets("PRAGMA"));                     /* not understood */
+    assert_true(sets("PRAGMA x y"));
+    /* reading, or acting on the database file only */
+    assert_false(sets("PRAGMA query_only"));
+    assert_false(sets("PRAGMA main.foreign_keys;"));
+    assert_false(sets("PRAGMA foreign_keys -- = OFF"));
+    assert_false(sets("PRAGMA table_info(t)"));
+    assert_false(sets("PRAGMA main.table_xinfo('t')"));
+    assert_false(sets("PRAGMA index_list = t"));
+    assert_false(sets("PRAGMA integrity_check(10)"));
+    assert_false(sets("PRAGMA wal_checkpoint(TRUNCATE)"));
+    assert_false(sets("PRAGMA user_version = 3"));
+    assert_false(sets("PRAGMA OPTIMIZE"));
+    /* not a PRAGMA */
+    assert_false(sets("SELECT * FROM pragma_table_info('t')"));
+    assert_false(sets("INSERT INTO pragma VALUES (1)"));
+    assert_false(sets(""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_begin_kinds),
         cmocka_unit_test(test_blanks),
+        cmocka_unit_test(test_pragma_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
