@@ -4,30 +4,68 @@
 
 #include <string.h>
 
-/* Takes a cached statement for a one-shot call, binds the parameters. */
+/* The hot statement (the last one a one-shot call released) when it is for
+ * exactly this SQL: no hashing, no list work. Only for calls that read no
+ * column metadata before their first step (SQLite re-prepares a statement it
+ * expired at that step anyway). */
+static inline lsql_stmt *take_hot(lsql_conn *c, const char *sql)
+{
+    lsql_stmt *st = c->cache.hot;
+    if (!st || st->epoch != c->schema_epoch || strnlen(sql, st->keylen + 1) != st->keylen ||
+        memcmp(st->key, sql, st->keylen))
+        return NULL;
+    c->cache.hot = NULL;
+    c->cache.size--;
+    c->cache.hits++;
+    st->origin = ST_ORIGIN_INTERNAL;
+    return st;
+}
+
+/* Gives back a one-shot statement: straight into the empty hot slot when it
+ * can, else through the cache. */
+static inline void release_oneshot(lsql_stmt *st)
+{
+    lsql_conn *c = st->conn;
+    lsql_stmt_cache *k = &c->cache;
+    if (LSQL_LIKELY(!k->hot && st->cacheable && k->size < k->capacity)) {
+        lsql__live_unlink(c, st);
+        c->be->reset(st);
+        st->stale_binds = true; /* the next one-shot call rebinds them all */
+        k->hot = st;
+        k->size++;
+        return;
+    }
+    lsql__stmt_release(st);
+}
+
+/* Takes a cached statement for a one-shot call, binds the parameters. With
+ * `hot`, the hot statement may serve (see take_hot). */
 static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
-                   size_t nparams, int lifetime, lsql_stmt **out,
+                   size_t nparams, int lifetime, bool hot, lsql_stmt **out,
                    lsql_error *err)
 {
     if (LSQL_UNLIKELY(!lsql__conn_valid(c)))
         return lsql__fail(err, LSQL_MISUSE_HANDLE, "invalid connection handle");
     if (LSQL_UNLIKELY(!sql))
         return lsql__conn_fail(c, err, LSQL_INVALID_ARG, "sql is NULL");
-    lsql_stmt *st = NULL;
-    int rc = lsql__stmt_acquire(c, sql, strlen(sql), true, ST_ORIGIN_INTERNAL,
-                                0, &st, NULL, err);
-    if (LSQL_UNLIKELY(rc))
-        return rc;
+    lsql_stmt *st = hot ? take_hot(c, sql) : NULL;
+    int rc;
+    if (!st) {
+        rc = lsql__stmt_acquire(c, sql, strlen(sql), true, ST_ORIGIN_INTERNAL, 0, &st, NULL,
+                                err);
+        if (LSQL_UNLIKELY(rc))
+            return rc;
+    }
     if (LSQL_UNLIKELY(st->has_tail)) {
-        lsql__stmt_release(st);
+        release_oneshot(st);
         return lsql__conn_fail(c, err, LSQL_INVALID_SQL,
                                "SQL holds more than one statement; run them one by one "
                                "or as a script batch");
     }
-    if (nparams || c->be->param_count(st)) {
+    if (nparams || st->nparams) {
         rc = lsql__bind_params(st, params, nparams, lifetime);
         if (LSQL_UNLIKELY(rc)) {
-            lsql__stmt_release(st);
+            release_oneshot(st);
             return lsql__conn_err(c, err);
         }
     }
@@ -39,11 +77,11 @@ LSQL_API int lsql_exec(lsql_conn *c, const char *sql, const lsql_param *params,
                        size_t nparams, int64_t *changes, lsql_error *err)
 {
     lsql_stmt *st = NULL;
-    int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, &st, err);
+    int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, true, &st, err);
     if (LSQL_UNLIKELY(rc))
         return rc;
     rc = lsql__run_to_done(st, changes, err);
-    lsql__stmt_release(st);
+    release_oneshot(st);
     return rc;
 }
 
@@ -69,7 +107,7 @@ LSQL_API int lsql_query(lsql_conn *c, const char *sql, const lsql_param *params,
         return lsql__conn_valid(c) ? lsql__conn_fail(c, err, LSQL_INVALID_ARG, "out is NULL")
                                    : lsql__fail(err, LSQL_MISUSE_HANDLE, "invalid connection handle");
     lsql_stmt *st = NULL;
-    int rc = oneshot(c, sql, params, nparams, LSQL_COPY, &st, err);
+    int rc = oneshot(c, sql, params, nparams, LSQL_COPY, false, &st, err);
     if (LSQL_UNLIKELY(rc))
         return rc;
     lsql__rows_open(st);
@@ -207,7 +245,7 @@ static int one_row(lsql_conn *c, const char *sql, const lsql_param *params,
                    size_t nparams, row_fn on_row, void *ctx, lsql_error *err)
 {
     lsql_stmt *st = NULL;
-    int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, &st, err);
+    int rc = oneshot(c, sql, params, nparams, LSQL_STATIC, true, &st, err);
     if (rc)
         return rc;
     const char *msg = NULL;
@@ -228,7 +266,7 @@ static int one_row(lsql_conn *c, const char *sql, const lsql_param *params,
         else
             lsql__conn_ok(c, err);
     }
-    lsql__stmt_release(st);
+    release_oneshot(st);
     return rc;
 }
 

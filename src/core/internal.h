@@ -131,6 +131,7 @@ struct lsql_stmt {
     size_t tail_off; /* offset of the tail within key */
     int kind;         /* LSQL_KIND_* from the backend's prepare */
     uint32_t epoch;   /* conn->schema_epoch when prepared */
+    int nparams;      /* parameter count (fixed by the SQL text) */
     /* links: live list (checked-out statements) or cache LRU + bucket chain */
     lsql_stmt *prev, *next;
     lsql_stmt *hnext;

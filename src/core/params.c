@@ -54,6 +54,8 @@ static int bind_checked(lsql_stmt *st, int idx, const lsql_value *v,
     return st->conn->be->bind(st, idx, v, lifetime);
 }
 
+static int bind_named(lsql_stmt *st, const lsql_param *p, size_t n, int lifetime, int count);
+
 int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
                       int lifetime)
 {
@@ -61,7 +63,7 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
     const lsql_backend *be = c->be;
     if (n && !p)
         return lsql__conn_fail(c, NULL, LSQL_INVALID_ARG, "params is NULL but nparams is %zu", n);
-    int count = be->param_count(st);
+    int count = st->nparams;
     /* Fast path: all positional and the right count. Each value goes
      * straight to the backend's typed bind; a name met on the way sends
      * everything to the named path below (which binds every entry again). */
@@ -102,6 +104,17 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
         if (i == n)
             return LSQL_OK;
     }
+    return bind_named(st, p, n, lifetime, count);
+}
+
+/* The named (or mixed, or miscounted) case, out of the positional fast
+ * path's way. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int bind_named(lsql_stmt *st, const lsql_param *p, size_t n, int lifetime, int count)
+{
+    lsql_conn *c = st->conn;
     bool named = false;
     for (size_t i = 0; i < n; i++)
         if (p[i].name) {

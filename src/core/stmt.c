@@ -116,6 +116,7 @@ int lsql__stmt_acquire(lsql_conn *c, const char *sql, size_t n, bool nul_term,
         }
         return lsql__conn_fail(c, out_err, LSQL_INVALID_SQL, "SQL text holds no statement");
     }
+    st->nparams = c->be->param_count(st);
     st->tail_off = t ? (size_t)(t - sql) : n;
     st->has_tail = !only_space(sql + st->tail_off, n - st->tail_off);
     if (use_cache) {
