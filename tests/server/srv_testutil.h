@@ -89,13 +89,44 @@ static inline void ts_free(tresp *r)
     memset(r, 0, sizeof *r);
 }
 
+/* NULL: every request opens (and closes) its own TCP connection. Set, by a
+ * test whose server has a small max_connections: ts_http sends every
+ * request of the calling thread on this one libcurl handle, so they share
+ * one kept-alive connection. (A connection closed by the client still
+ * counts against the server's limit until its thread has seen the close;
+ * a client opening connection after connection can outrun that and be
+ * refused.) */
+static _Thread_local CURL *ts_keepalive;
+static _Thread_local long ts_keepalive_connects; /* TCP connections it opened */
+
+static inline void ts_keepalive_begin(void)
+{
+    assert_null(ts_keepalive);
+    ts_keepalive = curl_easy_init();
+    assert_non_null(ts_keepalive);
+    ts_keepalive_connects = 0;
+}
+
+/* Returns the number of TCP connections the handle opened. */
+static inline long ts_keepalive_end(void)
+{
+    assert_non_null(ts_keepalive);
+    curl_easy_cleanup(ts_keepalive);
+    ts_keepalive = NULL;
+    return ts_keepalive_connects;
+}
+
 /* One HTTP request to 127.0.0.1:port. body may be NULL (GET). auth: the
  * whole Authorization header value or NULL. */
 static inline void ts_http(int port, const char *method, const char *path, const char *body,
                            size_t len, const char *auth, tresp *r)
 {
     memset(r, 0, sizeof *r);
-    CURL *c = curl_easy_init();
+    CURL *c = ts_keepalive;
+    if (c)
+        curl_easy_reset(c); /* keeps the connection cache */
+    else
+        c = curl_easy_init();
     assert_non_null(c);
     char url[512];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
@@ -130,7 +161,13 @@ static inline void ts_http(int port, const char *method, const char *path, const
     curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
     snprintf(r->ctype, sizeof r->ctype, "%s", ct ? ct : "");
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    if (c == ts_keepalive) {
+        long n = 0;
+        curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &n); /* for this transfer */
+        ts_keepalive_connects += n;
+    } else {
+        curl_easy_cleanup(c);
+    }
 }
 
 static inline json_t *ts_parse(const tresp *r)
