@@ -194,9 +194,9 @@ struct lsql_backend {
     bool (*expired)(const lsql_stmt *st);
     /* bind: returns an lsql code, and on error fills c->last */
     int (*bind)(lsql_stmt *st, int idx, const lsql_value *v, int lifetime);
-    /* typed fast paths for lsql_bind_*: return the backend's NATIVE code
-     * (0 = success); on failure the core calls bind_fail with that code,
-     * which fills c->last and returns the lsql code */
+    /* typed fast paths for lsql_bind_* and one-shot parameters: return an
+     * lsql code; on failure they fill c->last (through bind_fail, which maps
+     * a native code) */
     int (*bind_int64)(lsql_stmt *st, int idx, int64_t v);
     int (*bind_double)(lsql_stmt *st, int idx, double v);
     int (*bind_text)(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime);

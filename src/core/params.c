@@ -98,8 +98,7 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
                 continue;
             }
             if (LSQL_UNLIKELY(rc))
-                return be->bind_fail(st, idx, rc,
-                                     q->value.type == LSQL_TYPE_TEXT ? q->value.u.bytes.n : 0);
+                return rc;
         }
         if (i == n)
             return LSQL_OK;

@@ -220,34 +220,31 @@ LSQL_API int lsql_bind_null(lsql_stmt *st, int idx)
     return bind_one(st, idx, &v, LSQL_STATIC);
 }
 
-/* Typed binds: one check, one call into the backend, error mapping kept
- * out of line. */
+/* Typed binds: one check, the connection's error state cleared first (a
+ * failing bind sets it again), then a tail call into the backend's typed
+ * entry, which returns the lsql code. When the check fails, bind_check says
+ * why (invalid handle, or a statement with an open rows handle). */
 #define BIND_FAST_OK(st) LSQL_LIKELY(lsql__stmt_valid(st) && !(st)->busy)
 
-static inline int bind_done(lsql_stmt *st, int idx, int native_rc, size_t n)
+static inline const lsql_backend *bind_begin(lsql_stmt *st)
 {
     lsql_conn *c = st->conn;
-    if (LSQL_LIKELY(native_rc == 0)) {
-        c->last.ext_code = c->last.code = 0;
-        return LSQL_OK;
-    }
-    return c->be->bind_fail(st, idx, native_rc, n);
+    c->last.ext_code = c->last.code = 0;
+    return c->be;
 }
 
 LSQL_API int lsql_bind_int64(lsql_stmt *st, int idx, int64_t x)
 {
     if (BIND_FAST_OK(st))
-        return bind_done(st, idx, st->conn->be->bind_int64(st, idx, x), 0);
-    lsql_value v = lsql_int(x);
-    return bind_one(st, idx, &v, LSQL_STATIC);
+        return bind_begin(st)->bind_int64(st, idx, x);
+    return bind_check(st);
 }
 
 LSQL_API int lsql_bind_double(lsql_stmt *st, int idx, double x)
 {
     if (BIND_FAST_OK(st))
-        return bind_done(st, idx, st->conn->be->bind_double(st, idx, x), 0);
-    lsql_value v = lsql_float(x);
-    return bind_one(st, idx, &v, LSQL_STATIC);
+        return bind_begin(st)->bind_double(st, idx, x);
+    return bind_check(st);
 }
 
 LSQL_API int lsql_bind_text(lsql_stmt *st, int idx, const char *p, size_t n,
@@ -258,9 +255,8 @@ LSQL_API int lsql_bind_text(lsql_stmt *st, int idx, const char *p, size_t n,
                                                       "text pointer is NULL")
                                     : LSQL_MISUSE_HANDLE;
     if (BIND_FAST_OK(st))
-        return bind_done(st, idx, st->conn->be->bind_text(st, idx, p, n, lifetime), n);
-    lsql_value v = lsql_text(p, n);
-    return bind_one(st, idx, &v, lifetime);
+        return bind_begin(st)->bind_text(st, idx, p, n, lifetime);
+    return bind_check(st);
 }
 
 LSQL_API int lsql_bind_blob(lsql_stmt *st, int idx, const void *p, size_t n,

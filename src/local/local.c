@@ -362,19 +362,22 @@ static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n)
 
 static int local_bind_int64(lsql_stmt *st, int idx, int64_t v)
 {
-    return sqlite3_bind_int64(SS(st), idx, v);
+    int rc = sqlite3_bind_int64(SS(st), idx, v);
+    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, 0);
 }
 
 static int local_bind_double(lsql_stmt *st, int idx, double v)
 {
-    return sqlite3_bind_double(SS(st), idx, v);
+    int rc = sqlite3_bind_double(SS(st), idx, v);
+    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, 0);
 }
 
 static int local_bind_text(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime)
 {
-    return sqlite3_bind_text64(SS(st), idx, p ? p : "", n,
-                               lifetime == LSQL_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+    int rc = sqlite3_bind_text64(SS(st), idx, p ? p : "", n,
+                                 lifetime == LSQL_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
+    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, n);
 }
 
 static int local_param_count(const lsql_stmt *st)
