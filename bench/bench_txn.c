@@ -121,58 +121,11 @@ typedef struct {
     const char *dir;
 } opts;
 
-/* ---- counting allocator (cursor case) ----------------------------------- */
+/* ---- counting allocator (cursor case): tests/common/peak_alloc.h ------- */
 
-typedef struct {
-    size_t live, peak;
-} memc;
+#include "peak_alloc.h"
 
-static memc g_mem;
-
-#define HDR 16
-
-static void *m_malloc(size_t n, void *ctx)
-{
-    memc *m = ctx;
-    unsigned char *b = malloc(n + HDR);
-    if (!b)
-        return NULL;
-    memcpy(b, &n, sizeof n);
-    m->live += n;
-    if (m->live > m->peak)
-        m->peak = m->live;
-    return b + HDR;
-}
-
-static void m_free(void *p, void *ctx)
-{
-    memc *m = ctx;
-    if (!p)
-        return;
-    unsigned char *b = (unsigned char *)p - HDR;
-    size_t n;
-    memcpy(&n, b, sizeof n);
-    m->live -= n;
-    free(b);
-}
-
-static void *m_realloc(void *p, size_t n, void *ctx)
-{
-    memc *m = ctx;
-    if (!p)
-        return m_malloc(n, ctx);
-    unsigned char *b = (unsigned char *)p - HDR;
-    size_t old;
-    memcpy(&old, b, sizeof old);
-    unsigned char *q = realloc(b, n + HDR);
-    if (!q)
-        return NULL;
-    memcpy(q, &n, sizeof n);
-    m->live = m->live - old + n;
-    if (m->live > m->peak)
-        m->peak = m->live;
-    return q + HDR;
-}
+static peak_counter g_mem;
 
 /* ---- contention ------------------------------------------------------------- */
 
@@ -541,7 +494,7 @@ NOINLINE static void loop_materialise(cstate *s)
 
 static void case_cursor(const opts *o)
 {
-    lsql_allocator a = {m_malloc, m_realloc, m_free, &g_mem};
+    lsql_allocator a = peak_allocator(&g_mem);
     if (lsql_set_allocator(&a, NULL) != LSQL_OK)
         die("cannot install the counting allocator");
     void (*fn)(cstate *) = NULL;

@@ -12,59 +12,9 @@
 
 /* ---- a counting allocator: live bytes and their peak --------------------- */
 
-typedef struct {
-    size_t live, peak;
-    unsigned long calls;
-} mem_counter;
+#include "peak_alloc.h"
 
-static mem_counter g_mem;
-
-#define HDR 16
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-    mem_counter *m = ctx;
-    unsigned char *b = malloc(n + HDR);
-    if (!b)
-        return NULL;
-    memcpy(b, &n, sizeof n);
-    m->live += n;
-    if (m->live > m->peak)
-        m->peak = m->live;
-    m->calls++;
-    return b + HDR;
-}
-
-static void cnt_free(void *p, void *ctx)
-{
-    mem_counter *m = ctx;
-    if (!p)
-        return;
-    unsigned char *b = (unsigned char *)p - HDR;
-    size_t n;
-    memcpy(&n, b, sizeof n);
-    m->live -= n;
-    free(b);
-}
-
-static void *cnt_realloc(void *p, size_t n, void *ctx)
-{
-    mem_counter *m = ctx;
-    if (!p)
-        return cnt_malloc(n, ctx);
-    unsigned char *b = (unsigned char *)p - HDR;
-    size_t old;
-    memcpy(&old, b, sizeof old);
-    unsigned char *q = realloc(b, n + HDR);
-    if (!q)
-        return NULL;
-    memcpy(q, &n, sizeof n);
-    m->live = m->live - old + n;
-    if (m->live > m->peak)
-        m->peak = m->live;
-    m->calls++;
-    return q + HDR;
-}
+static peak_counter g_mem;
 
 /* ---- fixture ----------------------------------------------------------------- */
 
@@ -388,7 +338,7 @@ static void memory_does_not_grow(void **state)
 
 int main(void)
 {
-    lsql_allocator a = {cnt_malloc, cnt_realloc, cnt_free, &g_mem};
+    lsql_allocator a = peak_allocator(&g_mem);
     if (lsql_set_allocator(&a, NULL) != LSQL_OK) {
         fprintf(stderr, "cannot install the counting allocator\n");
         return 1;
