@@ -467,6 +467,20 @@ static int run_finish(lsql_conn *c, lsql_batch_result *r, int mode, int rc, int 
     return lsql__conn_err(c, err);
 }
 
+/* Ends a batch or script run: undoes (after a failure) or commits the
+ * transaction or savepoint of `mode`, then sets the result. */
+static int run_end(lsql_conn *c, lsql_batch_result *r, int mode, int rc, lsql_error *err)
+{
+    int urc = LSQL_OK;
+    lsql_error uerr;
+    lsql_error_clear(&uerr);
+    if (rc)
+        urc = run_undo(c, mode, &uerr);
+    else
+        rc = run_commit(c, mode, &urc, &uerr);
+    return run_finish(c, r, mode, rc, urc, &uerr, err);
+}
+
 static int run_check(lsql_conn *c, const void *what, unsigned flags, lsql_batch_result **out,
                      const char *fn, lsql_error *err)
 {
@@ -525,13 +539,7 @@ LSQL_API int lsql_batch_run(lsql_conn *c, const lsql_batch *b, unsigned flags,
         }
         sr->status = LSQL_OK;
     }
-    int urc = LSQL_OK;
-    lsql_error uerr;
-    if (rc)
-        urc = run_undo(c, mode, &uerr);
-    else
-        rc = run_commit(c, mode, &urc, &uerr);
-    rc = run_finish(c, r, mode, rc, urc, &uerr, err);
+    rc = run_end(c, r, mode, rc, err);
     *out = r;
     return rc;
 }
@@ -632,13 +640,7 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
         sr->status = LSQL_OK;
         p = tail;
     }
-    int urc = LSQL_OK;
-    lsql_error uerr;
-    if (rc)
-        urc = run_undo(c, mode, &uerr);
-    else
-        rc = run_commit(c, mode, &urc, &uerr);
-    rc = run_finish(c, r, mode, rc, urc, &uerr, err);
+    rc = run_end(c, r, mode, rc, err);
     *out = r;
     return rc;
 }

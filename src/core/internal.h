@@ -195,12 +195,10 @@ struct lsql_backend {
     /* bind: returns an lsql code, and on error fills c->last */
     int (*bind)(lsql_stmt *st, int idx, const lsql_value *v, int lifetime);
     /* typed fast paths for lsql_bind_* and one-shot parameters: return an
-     * lsql code; on failure they fill c->last (through bind_fail, which maps
-     * a native code) */
+     * lsql code; on failure they fill c->last */
     int (*bind_int64)(lsql_stmt *st, int idx, int64_t v);
     int (*bind_double)(lsql_stmt *st, int idx, double v);
     int (*bind_text)(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime);
-    int (*bind_fail)(lsql_stmt *st, int idx, int native_rc, size_t n);
     int (*param_count)(const lsql_stmt *st);
     const char *(*param_name)(const lsql_stmt *st, int idx);
     int (*param_index)(const lsql_stmt *st, const char *prefixed_name);

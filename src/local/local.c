@@ -555,7 +555,6 @@ const lsql_backend lsql__local_backend = {
     .bind_int64 = local_bind_int64,
     .bind_double = local_bind_double,
     .bind_text = local_bind_text,
-    .bind_fail = local_bind_fail,
     .param_count = local_param_count,
     .param_name = local_param_name,
     .param_index = local_param_index,

@@ -282,7 +282,9 @@ static pool_entry *take_idle(lsql_pool *p, pool_set *s, int64_t now, pool_entry 
     }
 }
 
-static void close_doomed(lsql_pool *p, pool_entry *doomed, lsql_pool_event_fn fn, void *ctx)
+/* Closes a list of entries taken out of the pool, one SHRINK event each
+ * (the lock is taken only to fill the event). */
+void pool__close_doomed(lsql_pool *p, pool_entry *doomed, lsql_pool_event_fn fn, void *ctx)
 {
     while (doomed) {
         pool_entry *e = doomed;
@@ -388,7 +390,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
             bool free_now;
             pool__unref_locked(p, &free_now);
             pthread_mutex_unlock(&p->mu);
-            close_doomed(p, doomed, fn, ctx);
+            pool__close_doomed(p, doomed, fn, ctx);
             if (rc == LSQL_POOL_TIMEOUT)
                 pool__event_emit(fn, ctx, &ev);
             if (free_now)
@@ -426,7 +428,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         if (want_ev)
             pool__event_fill(p, &ev, LSQL_POOL_EV_ACQUIRE, s, e->conn, t1 - t0, 0);
         pthread_mutex_unlock(&p->mu);
-        close_doomed(p, doomed, fn, ctx);
+        pool__close_doomed(p, doomed, fn, ctx);
         if (want_ev)
             pool__event_emit(fn, ctx, &ev);
         *out = e->conn;
@@ -434,7 +436,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         return LSQL_OK;
     }
     pthread_mutex_unlock(&p->mu);
-    close_doomed(p, doomed, fn, ctx);
+    pool__close_doomed(p, doomed, fn, ctx);
 
     /* health: a connection idle too long is pinged; a broken one is closed
      * and replaced in the same slot */
@@ -645,6 +647,6 @@ LSQL_API int lsql_pool_close(lsql_pool *p)
     pthread_mutex_unlock(&p->mu);
     if (p->has_thread)
         pthread_join(p->thread, NULL);
-    close_doomed(p, doomed, fn, ctx);
+    pool__close_doomed(p, doomed, fn, ctx);
     return leave_fail(p, LSQL_OK);
 }

@@ -201,16 +201,7 @@ LSQL_API int lsql_pool_maintain(lsql_pool *p, lsql_error *err)
     void *ctx = p->ev_ctx;
     pthread_mutex_unlock(&p->mu);
 
-    while (doomed) {
-        pool_entry *e = doomed;
-        doomed = e->next;
-        lsql_pool_event ev;
-        pthread_mutex_lock(&p->mu);
-        pool__event_fill(p, &ev, LSQL_POOL_EV_SHRINK, e->set, NULL, 0, 0);
-        pthread_mutex_unlock(&p->mu);
-        pool__close_entry(e);
-        pool__event_emit(fn, ctx, &ev);
-    }
+    pool__close_doomed(p, doomed, fn, ctx);
 
     int first = LSQL_OK;
     lsql_error_clear(err);

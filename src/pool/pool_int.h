@@ -146,6 +146,9 @@ void pool__wq_close_all(pool_set *s);
 /* pool_health.c: opening, expiry, health, maintenance */
 int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err);
 void pool__close_entry(pool_entry *e);
+/* Closes entries taken out of the pool, emitting one SHRINK event each;
+ * called without the lock held. */
+void pool__close_doomed(lsql_pool *p, pool_entry *doomed, lsql_pool_event_fn fn, void *ctx);
 bool pool__expired(const lsql_pool *p, const pool_entry *e, int64_t now);
 bool pool__needs_ping(const lsql_pool *p, const pool_entry *e, int64_t now);
 int pool__register_locked(lsql_pool *p, pool_entry *e);

@@ -368,6 +368,17 @@ static void finish(hrana_buf *b, lsqld_reply *out, const char *content_type)
     out->error_code = NULL;
 }
 
+/* Starts a pipeline or cursor response: the bounded buffer, the execution
+ * context and the slot where the baton is written at the end. */
+static void begin_response(lsqld_server *s, lsqld_stream *S, hrana_buf *b, xctx *x,
+                           size_t *slot)
+{
+    hrana_buf_init(b, s->cfg.max_response + RESPONSE_RESERVE);
+    hrana_buf_reserve(b, INITIAL_RESPONSE); /* no regrowth for small answers */
+    *x = (xctx){.srv = s, .st = S, .b = b, .max_response = s->cfg.max_response};
+    put_baton_slot(b, slot);
+}
+
 void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
                          lsqld_reply *out)
 {
@@ -383,11 +394,9 @@ void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int acce
         return;
     }
     hrana_buf b;
-    hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
-    hrana_buf_reserve(&b, INITIAL_RESPONSE); /* no regrowth for small answers */
-    xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
+    xctx x;
     size_t slot;
-    put_baton_slot(&b, &slot);
+    begin_response(s, S, &b, &x, &slot);
     hrana_buf_puts(&b, ",\"results\":[");
     for (size_t i = 0; i < req.nrequests; i++) {
         if (i)
@@ -415,11 +424,9 @@ void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access
         return;
     }
     hrana_buf b;
-    hrana_buf_init(&b, s->cfg.max_response + RESPONSE_RESERVE);
-    hrana_buf_reserve(&b, INITIAL_RESPONSE); /* no regrowth for small answers */
-    xctx x = {.srv = s, .st = S, .b = &b, .max_response = s->cfg.max_response};
+    xctx x;
     size_t slot;
-    put_baton_slot(&b, &slot);
+    begin_response(s, S, &b, &x, &slot);
     hrana_buf_puts(&b, "}\n");
     xerr e;
     lsqld_metrics_stream_req(&s->metrics, HRANA_REQ_BATCH, 0);
