@@ -69,7 +69,10 @@
 #define CG_AVAILABLE 0
 #endif
 
-#define NOINLINE __attribute__((noinline))
+/* Each measured loop starts on its own page, so that where the linker puts
+ * the benchmark's code (which moves whenever the library's size changes)
+ * cannot favour one implementation's instruction-cache sets over another's. */
+#define NOINLINE __attribute__((noinline, aligned(4096)))
 
 /* ------------------------------------------------------------------------ */
 /* Utilities                                                                */

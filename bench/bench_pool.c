@@ -12,25 +12,43 @@
  *   mixed        --threads T threads, each running --ops operations on a
  *                WAL file with a table kv(k INTEGER PRIMARY KEY, v) of
  *                10000 rows: 90% reads (SELECT v FROM kv WHERE k = ?),
- *                10% writes (UPDATE kv SET v = v + 1 WHERE k = ?), random
- *                keys. --impl:
- *                  split  a LSQL_POOL_RW_SPLIT pool (max T readers + the
- *                         writer): acquire READ or WRITE per operation
+ *                10% writes (UPDATE kv SET v = v + 1 WHERE k = ?,
+ *                autocommit), random keys; one operation is one statement
+ *                (plus, for the pools, one acquire and one release). --impl:
+ *                  split  a LSQL_POOL_RW_SPLIT pool (T readers, or
+ *                         --readers N, + the writer): acquire READ or WRITE
+ *                         per operation
  *                  pool   a plain pool (no split, max T connections):
-                         acquire ANY per operation; writers meet in
-                         SQLite (busy_timeout), like `conns`
-                  conns  one connection per thread, lsql's default
+ *                         acquire ANY per operation; writers meet in
+ *                         SQLite (busy_timeout), like `conns`
+ *                  conns  one connection per thread, lsql's default
  *                         busy_timeout (5000 ms); a BUSY is retried
  *                  mutex  one connection shared behind a pthread mutex
- *                Reports operations/s and BUSY errors seen; checks that the
- *                sum of v grew by the number of writes. --writes PCT
- *                changes the share of writes (default 10).
+ *                Same database, data, operation sequence (per-thread seeds)
+ *                and lsql default settings for all; every connection is
+ *                opened (and the pools filled) before the clock starts: the
+ *                threads start together at a barrier. Reports operations/s
+ *                (median, worst and best repetition), BUSY errors seen,
+ *                process CPU time (user + sys) per operation and its ratio
+ *                to wall time ("cores": at most the CPU count), and page-
+ *                cache misses of all connections per write (SQLite's
+ *                SQLITE_DBSTATUS_CACHE_MISS: pages read from the file or the
+ *                WAL), and voluntary context switches (a thread went to
+ *                sleep) per 1000 operations. Checks that the sum of v grew
+ *                by the number of writes.
+ *                Variants: --writes PCT (share of writes, default 10),
+ *                --mmap BYTES (PRAGMA mmap_size on every connection of every
+ *                implementation), --readers N, --overtake MS (the pools'
+ *                overtake_ms; -1: strict FIFO hand-over), --label NAME
+ *                (printed in RESULT), --verbose (each repetition on stderr).
  *
- * Each case runs --reps times; prints the best and the median.
- * Output: tab-separated lines starting with RESULT. */
+ * Each case runs --reps times. Output: tab-separated lines starting with
+ * RESULT. */
 #include "lsql.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +94,11 @@ static int cmp_d(const void *a, const void *b)
 
 static const char *g_dir = "/tmp";
 static int g_write_pct = 10; /* --writes: percentage of writes in "mixed" */
+static int g_readers;        /* --readers: split pool readers (0: one per thread) */
+static long long g_mmap;     /* --mmap: PRAGMA mmap_size on every connection (0: off) */
+static int g_verbose;        /* --verbose: each repetition on stderr */
+static const char *g_label = "-"; /* --label: a name for this variant in RESULT */
+static int g_overtake;       /* --overtake: pools' overtake_ms (0: default, -1: strict FIFO) */
 static char g_path[1024];
 
 static lsql_db *open_db(int fresh)
@@ -129,6 +152,32 @@ static void cleanup(lsql_db *db)
     unlink(side);
 }
 
+/* Page-cache misses of c's SQLite connection since the last reset (pages
+ * read from the file or the WAL); reset: start counting again. */
+static long conn_misses(lsql_conn *c, int reset)
+{
+    void *h = NULL;
+    int cur = 0, hi = 0;
+    if (lsql_conn_native_handle(c, &h) != LSQL_OK || !h)
+        return 0;
+    sqlite3_db_status((sqlite3 *)h, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, reset);
+    return cur;
+}
+
+/* Applies the per-connection settings under test (--mmap) to c, and
+ * starts counting its cache misses. */
+static void conn_setup(lsql_conn *c)
+{
+    if (g_mmap > 0) {
+        char sql[64];
+        lsql_error e;
+        snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", g_mmap);
+        if (lsql_exec(c, sql, NULL, 0, NULL, &e))
+            die("%s: %s", sql, e.message);
+    }
+    conn_misses(c, 1);
+}
+
 /* ---- uncontended ---------------------------------------------------------- */
 
 static double run_uncontended(const char *impl, long n, int cg)
@@ -178,15 +227,26 @@ typedef struct mixed_ctx {
     lsql_pool *pool;
     lsql_conn *shared;
     pthread_mutex_t mu;
+    pthread_barrier_t start; /* every thread ready (connected), then the clock */
     long ops;
 } mixed_ctx;
 
 typedef struct mixed_thr {
     mixed_ctx *m;
     unsigned seed;
-    long writes, busy;
+    long writes, busy, misses;
     pthread_t th;
 } mixed_thr;
+
+typedef struct mixed_res {
+    double t;       /* wall seconds */
+    double cpu_us;  /* process CPU (user + sys) per operation, us */
+    double cores;   /* CPU seconds / wall seconds */
+    long busy;      /* LSQL_BUSY/LOCKED errors retried */
+    long writes;
+    long misses;    /* page-cache misses of all connections */
+    long vcsw;      /* voluntary context switches (a thread went to sleep) */
+} mixed_res;
 
 static int one_op(lsql_conn *c, int write, int64_t key, long *busy)
 {
@@ -216,8 +276,12 @@ static void *mixed_main(void *arg)
     mixed_ctx *m = t->m;
     lsql_conn *own = NULL;
     lsql_error e;
-    if (strcmp(m->impl, "conns") == 0 && lsql_db_connect(m->db, &own, &e))
-        die("connect: %s", e.message);
+    if (strcmp(m->impl, "conns") == 0) {
+        if (lsql_db_connect(m->db, &own, &e))
+            die("connect: %s", e.message);
+        conn_setup(own);
+    }
+    pthread_barrier_wait(&m->start);
     for (long i = 0; i < m->ops; i++) {
         t->seed = t->seed * 1103515245u + 12345u;
         int write = (int)((t->seed >> 16) % 100) < g_write_pct;
@@ -242,12 +306,37 @@ static void *mixed_main(void *arg)
         }
         t->writes += write;
     }
+    if (own)
+        t->misses = conn_misses(own, 0);
     lsql_conn_close(own);
     return NULL;
 }
 
-static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
+/* Cache misses of every connection of a pool (all idle now). */
+static long pool_misses(lsql_pool *p, int split, int n)
 {
+    lsql_conn **cs = calloc((size_t)n + 1, sizeof *cs);
+    long sum = 0;
+    lsql_error e;
+    for (int i = 0; i <= n; i++) {
+        if (i == n && !split)
+            break;
+        if (lsql_pool_acquire(p, i == n ? LSQL_POOL_WRITE : split ? LSQL_POOL_READ : LSQL_POOL_ANY,
+                              0, &cs[i], &e))
+            die("acquire: %s", e.message);
+        sum += conn_misses(cs[i], 0);
+    }
+    for (int i = 0; i <= n; i++)
+        lsql_pool_release(p, cs[i], NULL);
+    free(cs);
+    return sum;
+}
+
+static mixed_res run_mixed(const char *impl, int threads, long ops)
+{
+    mixed_res res;
+    memset(&res, 0, sizeof res);
+    int split = strcmp(impl, "split") == 0, npool = 0;
     lsql_db *db = open_db(1);
     setup_kv(db);
     mixed_ctx m;
@@ -260,25 +349,47 @@ static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
     if (strcmp(impl, "split") == 0 || strcmp(impl, "pool") == 0) {
         lsql_pool_opts po;
         lsql_pool_opts_init(&po);
-        po.min_size = threads;
-        po.max_size = threads;
-        po.flags = strcmp(impl, "split") == 0 ? LSQL_POOL_RW_SPLIT : 0;
+        int n = npool = split && g_readers > 0 ? g_readers : threads;
+        po.min_size = n;
+        po.max_size = n;
+        po.flags = split ? LSQL_POOL_RW_SPLIT : 0;
+        po.overtake_ms = g_overtake;
         if (lsql_pool_open(db, &po, &m.pool, &e))
             die("pool: %s", e.message);
+        /* every connection of the pool gets the same settings */
+        lsql_conn **cs = calloc((size_t)n + 1, sizeof *cs);
+        for (int i = 0; i < n; i++) {
+            if (lsql_pool_acquire(m.pool, split ? LSQL_POOL_READ : LSQL_POOL_ANY, 0, &cs[i], &e))
+                die("acquire: %s", e.message);
+            conn_setup(cs[i]);
+        }
+        if (split) {
+            if (lsql_pool_acquire(m.pool, LSQL_POOL_WRITE, 0, &cs[n], &e))
+                die("acquire: %s", e.message);
+            conn_setup(cs[n]);
+        }
+        for (int i = 0; i <= n; i++)
+            lsql_pool_release(m.pool, cs[i], NULL);
+        free(cs);
     } else if (strcmp(impl, "mutex") == 0) {
         if (lsql_db_connect(db, &m.shared, &e))
             die("connect: %s", e.message);
+        conn_setup(m.shared);
     } else if (strcmp(impl, "conns") != 0) {
         die("unknown impl %s", impl);
     }
     mixed_thr *ts = calloc((size_t)threads, sizeof *ts);
-    double t0 = now_s();
+    pthread_barrier_init(&m.start, NULL, (unsigned)threads + 1);
     for (int i = 0; i < threads; i++) {
         ts[i].m = &m;
         ts[i].seed = 7919u * (unsigned)(i + 1);
         if (pthread_create(&ts[i].th, NULL, mixed_main, &ts[i]))
             die("pthread_create");
     }
+    pthread_barrier_wait(&m.start);
+    double t0 = now_s();
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     long writes = 0, busy = 0;
     for (int i = 0; i < threads; i++) {
         pthread_join(ts[i].th, NULL);
@@ -286,6 +397,32 @@ static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
         busy += ts[i].busy;
     }
     double t = now_s() - t0;
+    getrusage(RUSAGE_SELF, &ru1);
+    double ut = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+    double st = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+    long nops = (long)threads * ops;
+    res.t = t;
+    res.cpu_us = (ut + st) * 1e6 / (double)nops;
+    res.cores = (ut + st) / t;
+    res.busy = busy;
+    res.writes = writes;
+    res.vcsw = ru1.ru_nvcsw - ru0.ru_nvcsw;
+    for (int i = 0; i < threads; i++)
+        res.misses += ts[i].misses;
+    if (m.pool)
+        res.misses = pool_misses(m.pool, split, npool);
+    else if (m.shared)
+        res.misses = conn_misses(m.shared, 0);
+    if (g_verbose)
+        fprintf(stderr,
+                "rep\t%s\t%d\t%.0f ops/s\tcores %.2f\tuser %.2f us/op\tsys %.2f us/op\t"
+                "vcsw %ld\tivcsw %ld\tmisses/write %.1f\n",
+                impl, threads, (double)nops / t, res.cores, ut * 1e6 / (double)nops,
+                st * 1e6 / (double)nops, ru1.ru_nvcsw - ru0.ru_nvcsw,
+                ru1.ru_nivcsw - ru0.ru_nivcsw,
+                writes ? (double)res.misses / (double)writes : 0.0);
     /* check: every write is there */
     lsql_conn *c;
     if (lsql_db_connect(db, &c, &e))
@@ -299,10 +436,10 @@ static double run_mixed(const char *impl, int threads, long ops, long *busy_out)
     lsql_conn_close(m.shared);
     lsql_pool_close(m.pool);
     pthread_mutex_destroy(&m.mu);
+    pthread_barrier_destroy(&m.start);
     free(ts);
     cleanup(db);
-    *busy_out = busy;
-    return t;
+    return res;
 }
 
 int main(int argc, char **argv)
@@ -317,6 +454,10 @@ int main(int argc, char **argv)
             cg = 1;
             continue;
         }
+        if (!strcmp(a, "--verbose")) {
+            g_verbose++;
+            continue;
+        }
         if (!v)
             die("missing value for %s", a);
         i++;
@@ -328,6 +469,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--reps")) reps = atoi(v);
         else if (!strcmp(a, "--dir")) g_dir = v;
         else if (!strcmp(a, "--writes")) g_write_pct = atoi(v);
+        else if (!strcmp(a, "--readers")) g_readers = atoi(v);
+        else if (!strcmp(a, "--mmap")) g_mmap = atoll(v);
+        else if (!strcmp(a, "--label")) g_label = v;
+        else if (!strcmp(a, "--overtake")) g_overtake = atoi(v);
         else die("unknown option %s", a);
     }
     if (!cs)
@@ -335,24 +480,43 @@ int main(int argc, char **argv)
     if (cg)
         reps = 1;
     double *t = calloc((size_t)reps, sizeof *t);
-    long busy = 0, busy_total = 0;
+    double *cpu = calloc((size_t)reps, sizeof *cpu), *cores = calloc((size_t)reps, sizeof *cores);
+    long busy_total = 0, writes_total = 0, misses_total = 0, vcsw_total = 0;
     for (int r = 0; r < reps; r++) {
-        if (!strcmp(cs, "uncontended"))
+        if (!strcmp(cs, "uncontended")) {
             t[r] = run_uncontended(impl, n, cg);
-        else if (!strcmp(cs, "mixed")) {
-            t[r] = run_mixed(impl, threads, ops, &busy);
-            busy_total += busy;
-        } else
+        } else if (!strcmp(cs, "mixed")) {
+            mixed_res x = run_mixed(impl, threads, ops);
+            t[r] = x.t;
+            cpu[r] = x.cpu_us;
+            cores[r] = x.cores;
+            busy_total += x.busy;
+            writes_total += x.writes;
+            misses_total += x.misses;
+            vcsw_total += x.vcsw;
+        } else {
             die("unknown case %s", cs);
+        }
     }
     qsort(t, (size_t)reps, sizeof *t, cmp_d);
-    double best = t[0], med = t[reps / 2];
+    qsort(cpu, (size_t)reps, sizeof *cpu, cmp_d);
+    qsort(cores, (size_t)reps, sizeof *cores, cmp_d);
+    double best = t[0], med = t[reps / 2], worst = t[reps - 1];
     if (!strcmp(cs, "uncontended"))
         printf("RESULT\tuncontended\t%s\t%ld\t%.6f\t%.6f\t%.1f\n", impl, n, best, med,
                med * 1e9 / (double)n);
     else
-        printf("RESULT\tmixed\t%s\t%d\t%ld\t%.6f\t%.6f\t%.0f\t%.1f\n", impl, threads, ops, best,
-               med, (double)threads * (double)ops / med, (double)busy_total / reps);
+        /* impl threads ops best-s median-s ops/s(median) busy/run cpu-us/op
+         * cores misses/write label ops/s(worst) ops/s(best) sleeps/1000ops */
+        printf("RESULT\tmixed\t%s\t%d\t%ld\t%.6f\t%.6f\t%.0f\t%.1f\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f"
+               "\t%.1f\n",
+               impl, threads, ops, best, med, (double)threads * (double)ops / med,
+               (double)busy_total / reps, cpu[reps / 2], cores[reps / 2],
+               writes_total ? (double)misses_total / (double)writes_total : 0.0, g_label,
+               (double)threads * (double)ops / worst, (double)threads * (double)ops / best,
+               (double)vcsw_total * 1000.0 / ((double)threads * (double)ops * reps));
+    free(cpu);
+    free(cores);
     free(t);
     return 0;
 }

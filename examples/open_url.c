@@ -96,9 +96,11 @@ int main(void)
     printf("bad value:       %s: %s\n", lsql_errname(rc), err.message);
     if (rc != LSQL_INVALID_OPTION)
         return 1;
-    rc = lsql_db_open_url("libsql://example.turso.io", &db, &err);
-    printf("remote (not yet): %s: %s\n", lsql_errname(rc), err.message);
-    if (rc != LSQL_NOTSUP_MODE)
+    /* a remote URL (examples/remote.c shows a real server): nothing listens
+     * on port 1, and retries=0 reports that at once */
+    rc = lsql_db_open_url("http://127.0.0.1:1?retries=0", &db, &err);
+    printf("remote, no server: %s: %s\n", lsql_errname(rc), err.message);
+    if (rc != LSQL_HTTP_CONNECT || !(err.flags & LSQL_ERRF_RETRYABLE))
         return 1;
 
     remove_db(path);

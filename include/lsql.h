@@ -196,6 +196,25 @@ LSQL_API int lsql_threadsafe(void);
 #define LSQL_NOTSUP_MODE (LSQL_NOTSUP | (1 << 8))    /* mode not available in this build/version */
 #define LSQL_NOTSUP_BACKEND (LSQL_NOTSUP | (2 << 8)) /* call has no meaning for this mode */
 
+/* Remote mode (HTTP transport). The error's http_status holds the status of
+ * the answer when there was one. LSQL_ERRF_RETRYABLE is set on CONNECT,
+ * TIMEOUT, IO, RATE_LIMITED and UNAVAILABLE. */
+#define LSQL_HTTP_CONNECT (LSQL_HTTP | (1 << 8))   /* could not connect (refused, unreachable, DNS): nothing was sent */
+#define LSQL_HTTP_TIMEOUT (LSQL_HTTP | (2 << 8))   /* connect or request timeout */
+#define LSQL_HTTP_IO (LSQL_HTTP | (3 << 8))        /* connection reset or closed during the exchange */
+#define LSQL_HTTP_TLS (LSQL_HTTP | (4 << 8))       /* TLS handshake or certificate verification failed */
+#define LSQL_HTTP_STATUS (LSQL_HTTP | (5 << 8))    /* the server answered with an unexpected HTTP status */
+#define LSQL_HTTP_TOO_LARGE (LSQL_HTTP | (6 << 8)) /* response larger than the configured limit */
+#define LSQL_HTTP_RATE_LIMITED (LSQL_HTTP | (7 << 8)) /* HTTP 429 */
+#define LSQL_HTTP_UNAVAILABLE (LSQL_HTTP | (8 << 8))  /* HTTP 502, 503 or 504 */
+/* Remote mode (libSQL protocol). */
+#define LSQL_HRANA_PROTOCOL (LSQL_HRANA | (1 << 8)) /* malformed or inconsistent response from the server */
+#define LSQL_HRANA_SERVER (LSQL_HRANA | (2 << 8))   /* the server refused the request as a protocol error */
+#define LSQL_HRANA_STREAM_EXPIRED (LSQL_HRANA | (3 << 8)) /* the server's stream expired */
+#define LSQL_HRANA_VERSION (LSQL_HRANA | (4 << 8))  /* no Hrana version that both sides speak */
+/* The server refused the credentials (HTTP 401/403). */
+#define LSQL_AUTH_REMOTE (LSQL_AUTH | (64 << 8))
+
 /* Static English description of a code ("constraint violation: UNIQUE").
  * Never NULL; unknown codes give the text of their class, or "unknown
  * error". Any thread. */
@@ -414,7 +433,7 @@ typedef struct lsql_row lsql_row;
 /* Modes. There is no "guess": the mode is always explicit. */
 #define LSQL_MODE_LOCAL 1   /* a SQLite database file (`path`) */
 #define LSQL_MODE_MEMORY 2  /* an in-memory database */
-#define LSQL_MODE_REMOTE 3  /* a libSQL server over HTTP (not yet: LSQL_NOTSUP_MODE) */
+#define LSQL_MODE_REMOTE 3  /* a libSQL server over HTTP (`url`; see "Remote mode" below) */
 #define LSQL_MODE_REPLICA 4 /* embedded replica (not yet: LSQL_NOTSUP_MODE) */
 
 /* Open flags. Zero gives every documented default. */
@@ -427,6 +446,8 @@ typedef struct lsql_row lsql_row;
 #define LSQL_DB_FULLMUTEX 0x0100u       /* SQLite's serialized mode per connection */
 #define LSQL_DB_NO_TUNING 0x0200u       /* skip cache_size/secure_delete/temp_store tuning */
 #define LSQL_DB_MEMORY_SHARED 0x0400u   /* MEMORY: one database shared by all connections */
+#define LSQL_DB_TLS_NO_VERIFY 0x1000u   /* REMOTE: do not verify the server's certificate */
+#define LSQL_DB_HTTP2 0x2000u           /* REMOTE: offer HTTP/2 (TLS: ALPN; clear text: no) */
 #define LSQL_DB_NO_DEFAULTS 0x03f0u     /* every NO_* default off + FULLMUTEX */
 
 /* Options of lsql_db_open(). Zero-initialise or call lsql_db_opts_init(),
@@ -452,6 +473,21 @@ typedef struct lsql_db_opts {
      * open (LSQL_OPEN_* in the control section); 0 = none. Other bits are
      * LSQL_INVALID_OPTION. */
     int sqlite_open_flags;
+    /* REMOTE (0 or NULL = default for each) */
+    uint32_t connect_timeout_ms; /* TCP + TLS connect; default 10000 */
+    uint32_t request_timeout_ms; /* one whole request; default 30000 (cursors: time
+                                    without any byte received) */
+    const char *tls_ca_file;     /* CA bundle file; default: the system's */
+    const char *tls_ca_path;     /* CA directory; default: the system's */
+    size_t max_response_bytes;   /* largest response body accepted; default 64 MiB */
+    /* Automatic retries of a failed request where it is safe (see the
+     * remote section): retries after the first attempt (default 3, -1 =
+     * never), with full-jitter exponential backoff from retry_base_ms
+     * (default 50) up to retry_max_ms (default 2000) per wait. */
+    int retry_max;
+    uint32_t retry_base_ms;
+    uint32_t retry_max_ms;
+    int hrana_version; /* 0 = negotiate (v3 when offered, else v2); 2 or 3 forces it */
 } lsql_db_opts;
 
 /* Fills *opts with zeros, struct_size and mode = LSQL_MODE_LOCAL. */
@@ -473,8 +509,13 @@ LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
  * the lsql_db even with no connection open; it costs each statement a lock
  * and a change check (about 18% on a point SELECT, docs/PERFORMANCE.md). Use
  * it when several connections (a pool) must see the same data.
- * Errors: LSQL_INVALID_ARG/OPTION, LSQL_NOTSUP_MODE (REMOTE, REPLICA in this
- * version), LSQL_CANTOPEN, LSQL_NOTADB, LSQL_NOMEM, ... Thread-safe. */
+ * REMOTE: `url` names the server (http://, https://, libsql:// = https://)
+ * and `auth_token` its bearer token; opening makes one check of the server
+ * (protocol version and credentials), see "Remote mode" below.
+ * Errors: LSQL_INVALID_ARG/OPTION, LSQL_NOTSUP_MODE (REPLICA in this
+ * version), LSQL_CANTOPEN, LSQL_NOTADB, LSQL_NOMEM; REMOTE: LSQL_INVALID_URL,
+ * LSQL_HTTP_* (server unreachable...), LSQL_AUTH_REMOTE (token refused),
+ * LSQL_HRANA_VERSION (not a libSQL server). Thread-safe. */
 LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
                           lsql_error *err);
 
@@ -482,11 +523,15 @@ LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
  *   ":memory:" or "file::memory:"      MEMORY
  *   "path/to/file.db"                  LOCAL (anything without a scheme)
  *   "file:path?key=value&..."          LOCAL, path percent-decoded
- *   "http://", "https://", "libsql://" REMOTE (LSQL_NOTSUP_MODE for now)
+ *   "http://", "https://", "libsql://" REMOTE ("libsql://" is https://)
  * Query keys (unknown keys are LSQL_INVALID_OPTION, naming the key):
  *   busy_timeout=MS  cache_size=KIB  stmt_cache=N (-1 disables)
  *   foreign_keys=on|off  wal=on|off  synchronous=normal|default
  *   mode=ro|rw|rwc  memory=shared|private
+ * REMOTE query keys: authToken=TOKEN  tls=0 (libsql:// over plain http)
+ *   timeout=MS (request)  connect_timeout=MS  max_response=BYTES
+ *   retries=N  hrana=2|3  http2=on  tls_verify=off  ca_file=PATH
+ *   ca_path=DIR  stmt_cache=N
  * `url` is borrowed for the call. Same result and errors as lsql_db_open. */
 LSQL_API int lsql_db_open_url(const char *url, lsql_db **out, lsql_error *err);
 
@@ -814,6 +859,75 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
 /* ------------------------------------------------------------------------- */
 /* Transactions, savepoints, batches, cursors, reset                          */
 /* ------------------------------------------------------------------------- */
+/* ------------------------------------------------------------------------- */
+/* Remote mode                                                               */
+/* ------------------------------------------------------------------------- */
+/* [section: remote]
+ * A REMOTE database is a libSQL server (sqld, Turso, lsqld) spoken to over
+ * HTTP with the Hrana protocol (JSON; version 3 when the server offers it,
+ * else 2). Every function of this header keeps its meaning; what differs:
+ *
+ * Connections. Each lsql_conn has its own HTTP connection (libcurl, kept
+ * alive) and at most one server "stream" (a server-side connection). No
+ * network traffic happens at lsql_db_connect; the first request opens the
+ * stream. lsql_conn_close closes the stream (the server rolls back an open
+ * transaction).
+ *
+ * Statements. lsql_prepare (and the first use of a SQL text through the
+ * statement cache) asks the server to describe the statement: parameters,
+ * columns, read-only -- one round trip -- and stores its SQL on the stream
+ * (store_sql), so that executions send only its id. The first
+ * lsql_step/lsql_rows_next executes it (one round trip) and receives the
+ * whole result; later steps read rows already received. A query's runtime
+ * error therefore appears at the first step, before any row. Results larger
+ * than max_response_bytes fail with LSQL_HTTP_TOO_LARGE: use a cursor.
+ *
+ * Cursors (lsql_cursor_open) stream their rows with POST /v3/cursor: rows
+ * are handed out while the answer is still arriving and memory stays flat
+ * whatever the size of the result (Hrana 3; on a Hrana 2 server the rows
+ * are fetched whole). If another request is made on the same connection
+ * while a cursor is streaming, the rest of the cursor's rows is read into
+ * memory first.
+ *
+ * Batches. lsql_batch_run and lsql_script_run send ONE request (a Hrana
+ * batch with conditions: one round trip) and give the same per-step results
+ * and failing step as in local mode. A script is split into statements on
+ * the client with SQLite's tokenizer. Batch steps are not described: a
+ * parameter error comes back from the server as LSQL_PARAM_COUNT or
+ * LSQL_PARAM rather than naming the parameter.
+ *
+ * Transactions are held on the connection's stream. The server expires a
+ * stream left idle (sqld and lsqld: 10 s): outside a transaction lsql then
+ * opens a new stream silently; inside one every call fails with
+ * LSQL_TXN_LOST (the server has rolled the work back) until the application
+ * rolls back (lsql_rollback, or a ROLLBACK statement, succeeds at once).
+ * The same holds when the connection breaks during a transaction.
+ *
+ * Errors carry the HTTP status in lsql_error.http_status. Statement errors
+ * keep their SQLite class (LSQL_CONSTRAINT_UNIQUE...) and constraint kind;
+ * constraint_name holds the "table.column" list of the server's message
+ * (the server does not name the index). Transport failures: LSQL_HTTP_*;
+ * protocol failures: LSQL_HRANA_*; refused token: LSQL_AUTH_REMOTE.
+ *
+ * Retries. A failed request is sent again automatically, up to retry_max
+ * times with full-jitter exponential backoff (retry_base_ms doubling up to
+ * retry_max_ms; a Retry-After header is honoured), only when that is safe:
+ * outside a transaction, and either the request cannot have been applied
+ * (connection refused, HTTP 429 or 503) or every statement in it is
+ * read-only (connection reset, timeout, 502, 504). Batches are never resent
+ * after a transient failure. LSQL_ERRF_RETRYABLE tells the application
+ * whether its own retry may help.
+ *
+ * No remote meaning (LSQL_NOTSUP_BACKEND): lsql_conn_native, hooks,
+ * authorizer, progress handler, user functions, extensions, backup,
+ * checkpoint, busy timeout, limits, db_config, cache flush, transaction
+ * state (lsql_conn_txn_state). lsql_column_table / lsql_column_origin give
+ * NULL. lsql_conn_changes / last_insert_rowid / total_changes report what
+ * this connection's statements did, as the server returned it.
+ * lsql_conn_interrupt aborts the request in progress (within about 100 ms);
+ * an interrupted request inside a transaction loses the transaction
+ * (LSQL_TXN_LOST), since the server may or may not have run it. */
+
 /* [section: txn] */
 /* Handles of this section (opaque, magic-checked like the others).
  * Threads: transaction handles and cursors belong to their connection and
@@ -834,6 +948,7 @@ typedef struct lsql_cursor lsql_cursor;             /* a paging cursor */
 #define LSQL_TXN_ENDED (LSQL_TXN | (3 << 8))     /* the transaction was ended behind its handle */
 #define LSQL_TXN_SAVEPOINT (LSQL_TXN | (4 << 8)) /* no open savepoint of that name */
 #define LSQL_TXN_SKIPPED (LSQL_TXN | (5 << 8))   /* batch step not run: an earlier step failed */
+#define LSQL_TXN_LOST (LSQL_TXN | (6 << 8))      /* remote: the stream holding the transaction was lost */
 /* ... and one detail of a SQLite class (lsql's details start at 64): */
 #define LSQL_READONLY_TXN (LSQL_READONLY | (64 << 8)) /* write inside a READ_ONLY transaction */
 
@@ -1808,9 +1923,18 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  * above only (connect, lsql_conn_reset, lsql_conn_ping, lsql_txn_state,
  * close), so it works the same for every mode a database can have.
  *
- *  - acquire with a timeout; waiters are served strictly first come, first
- *    served (a connection released while threads wait goes straight to the
- *    oldest waiter; newcomers queue behind them);
+ *  - acquire with a timeout; waiters are served first come, first served
+ *    among themselves: a connection released while threads wait wakes the
+ *    oldest waiter, and a later waiter never gets one before it. A thread
+ *    that calls acquire at that moment (it is not waiting) may take the
+ *    idle connection before the woken waiter runs -- the waiter then keeps
+ *    its place at the head -- so that a connection in demand changes hands
+ *    without a sleep and a wake-up each time (with more threads than CPUs,
+ *    handing it to a sleeping thread stalls it until that thread is
+ *    scheduled). This lasts at most overtake_ms (default 10 ms): once the
+ *    oldest waiter has waited that long, the next released connection goes
+ *    straight to it and newcomers queue behind it (overtake_ms =
+ *    LSQL_POOL_NEVER: always, strict first come, first served);
  *  - release rolls back an open transaction and resets the connection with
  *    lsql_conn_reset() (its statement cache is kept); a connection that
  *    cannot be reset is closed instead;
@@ -1892,6 +2016,16 @@ typedef struct lsql_pool_opts {
      * 0 (the default): no thread; call lsql_pool_maintain() yourself (acquire
      * still skips and closes expired connections). */
     int32_t maintain_interval_ms;
+    /* How long a thread calling lsql_pool_acquire may take an idle
+     * connection ahead of threads already waiting (default 10 ms; see the
+     * top of this section): once the oldest waiter has waited this long, a
+     * released connection goes straight to it and newcomers queue behind
+     * it. LSQL_POOL_NEVER: never -- strict first come, first served, every
+     * released connection goes straight to the oldest waiter (with more
+     * threads than CPUs each hand-over then waits for a sleeping thread to
+     * be scheduled: docs/PERFORMANCE.md, pool section). Added after
+     * maintain_interval_ms: a caller compiled without it gets the default. */
+    int32_t overtake_ms;
 } lsql_pool_opts;
 
 /* Fills *opts with zeros and struct_size. NULL is ignored. */
@@ -1928,7 +2062,9 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
  * An idle connection is handed out at once (pinged first if it has been idle
  * health_check_idle_ms or more; a broken one is replaced); otherwise a new
  * connection is opened if the pool is below max_size; otherwise the caller
- * waits, first come first served, up to timeout_ms (0: do not wait;
+ * waits, behind the threads already waiting (see the top of this section:
+ * an idle connection is taken at once even while others wait, unless the
+ * oldest waiter has waited overtake_ms), up to timeout_ms (0: do not wait;
  * LSQL_POOL_DEFAULT_TIMEOUT: the pool's default; LSQL_POOL_NEVER from the
  * options waits without limit). *out receives a connection owned by the pool
  * and lent to the caller until lsql_pool_release(); it is NULL on error.
@@ -1944,8 +2080,9 @@ LSQL_API int lsql_pool_acquire(lsql_pool *pool, int intent, int32_t timeout_ms,
 /* Gives a connection back. It is reset with lsql_conn_reset() (an open
  * transaction is rolled back, open statements/rows/cursors are reset, TEMP
  * objects dropped; the statement cache is kept; a connection left clean
- * costs no SQL at all) and becomes idle, or goes straight to the oldest
- * waiter. Pointers to its transaction handles,
+ * costs no SQL at all) and becomes idle, waking the oldest waiter if any
+ * (or goes straight to it once it has waited overtake_ms: see the top of
+ * this section). Pointers to its transaction handles,
  * cursors, statements and rows must not be used after the release (free
  * them before, or they are freed when the connection closes). After
  * lsql_pool_close, or when it has outlived max_lifetime_ms, the connection

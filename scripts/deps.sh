@@ -4,10 +4,10 @@
 #   scripts/deps.sh build|test|bench
 set -euo pipefail
 what=${1:-build}
-pkgs=(cmake make gcc pkg-config libsqlite3-dev libjansson-dev libmicrohttpd-dev libsodium-dev)
+pkgs=(cmake make gcc pkg-config libsqlite3-dev libjansson-dev libmicrohttpd-dev libsodium-dev libcurl4-openssl-dev)
 case "$what" in
   build) ;;
-  test)  pkgs+=(g++ clang libclang-rt-14-dev libcmocka-dev libcurl4-openssl-dev) ;;
+  test)  pkgs+=(g++ clang libclang-rt-14-dev libcmocka-dev openssl) ;;
   bench) pkgs+=(valgrind wrk curl libmicrohttpd-dev) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

@@ -2,7 +2,9 @@
  *
  *   lsql [--db URL] [SQL ...]
  *
- * Opens URL (default ./lsql.db, a local file) and runs the SQL given as
+ * Opens URL (default ./lsql.db, a local file; http://, https:// or
+ * libsql:// for a libSQL server, whose token may come from the
+ * LSQL_AUTH_TOKEN environment variable) and runs the SQL given as
  * arguments, or read from standard input when there is none. Every statement
  * of a script is run in order; rows are printed as '|'-separated lines with a
  * header. The exit status is 0 when every statement succeeded, 1 otherwise. */
@@ -16,7 +18,9 @@ static void usage(FILE *f)
 {
     fputs("usage: lsql [--db URL] [--no-header] [SQL ...]\n"
           "  Runs SQL (arguments, else standard input) against URL.\n"
-          "  URL: a file path (default ./lsql.db), :memory:, or file:path?opts\n",
+          "  URL: a file path (default ./lsql.db), :memory:, file:path?opts, or a\n"
+          "  libSQL server: http://host:port, https://..., libsql://... (the token\n"
+          "  from ?authToken=... or the LSQL_AUTH_TOKEN environment variable)\n",
           f);
 }
 
@@ -146,8 +150,19 @@ int main(int argc, char **argv)
     lsql_db *db = NULL;
     lsql_conn *conn = NULL;
     lsql_error err;
-    if (lsql_db_open_url(url, &db, &err) != LSQL_OK ||
-        lsql_db_connect(db, &conn, &err) != LSQL_OK) {
+    const char *token = getenv("LSQL_AUTH_TOKEN");
+    int rc;
+    if (token && *token && strstr(url, "://") && strncmp(url, "file:", 5)) {
+        lsql_db_opts o; /* a server URL: the token from the environment */
+        lsql_db_opts_init(&o);
+        o.mode = LSQL_MODE_REMOTE;
+        o.url = url;
+        o.auth_token = token;
+        rc = lsql_db_open(&o, &db, &err);
+    } else {
+        rc = lsql_db_open_url(url, &db, &err);
+    }
+    if (rc != LSQL_OK || lsql_db_connect(db, &conn, &err) != LSQL_OK) {
         fprintf(stderr, "lsql: %s (%s)\n", err.message, lsql_errname(err.ext_code));
         lsql_db_close(db);
         return 1;

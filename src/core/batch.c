@@ -140,26 +140,7 @@ LSQL_API void lsql_batch_free(lsql_batch *b)
 
 /* ---- results ----------------------------------------------------------------- */
 
-typedef struct step_res {
-    int status;
-    int kind;
-    int64_t changes;
-    int64_t rowid;
-    size_t off, len;
-    lsql_rowset *rows;
-    const lsql_error *err;
-} step_res;
-
-struct lsql_batch_result {
-    uint32_t magic;
-    int status;
-    int64_t failed;
-    size_t n, cap;
-    step_res *steps;
-    lsql_error err;      /* the error of the run */
-    lsql_error step_err; /* the failing step's own error (one step fails at most) */
-    lsql_error skipped;  /* shared by the steps that did not run */
-};
+typedef lsql__step_res step_res;
 
 static bool res_ok(const lsql_batch_result *r) { return r && r->magic == LSQL_MAGIC_BRES; }
 
@@ -182,7 +163,7 @@ static lsql_batch_result *res_new(size_t cap)
 }
 
 /* A new step entry (for scripts, where the count is not known in advance). */
-static step_res *res_push(lsql_batch_result *r)
+step_res *lsql__batch_res_push(lsql_batch_result *r)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
@@ -259,7 +240,7 @@ LSQL_API int lsql_batch_result_step(const lsql_batch_result *r, size_t i, lsql_s
 
 /* ---- running --------------------------------------------------------------------- */
 
-enum { RUN_PLAIN, RUN_BEGIN, RUN_SAVEPOINT };
+enum { RUN_PLAIN = LSQL__RUN_PLAIN, RUN_BEGIN = LSQL__RUN_BEGIN, RUN_SAVEPOINT = LSQL__RUN_SAVEPOINT };
 
 #define BATCH_BEHAVIOURS (LSQL_BATCH_IMMEDIATE | LSQL_BATCH_EXCLUSIVE | LSQL_BATCH_READ_ONLY)
 
@@ -402,7 +383,7 @@ static int check_still_open(lsql_conn *c, int mode, size_t i)
 }
 
 /* Records the failure of step i (error in c->last). */
-static void step_failed(lsql_batch_result *r, size_t i, lsql_conn *c)
+void lsql__batch_step_failed(lsql_batch_result *r, size_t i, lsql_conn *c)
 {
     r->step_err = c->last;
     r->steps[i].status = c->last.ext_code;
@@ -412,8 +393,8 @@ static void step_failed(lsql_batch_result *r, size_t i, lsql_conn *c)
 
 /* Sets the result's status and error from c->last (or success) and copies it
  * out. The retryable flag is recomputed for the call as a whole. */
-static int run_finish(lsql_conn *c, lsql_batch_result *r, int mode, int rc, int urc,
-                      const lsql_error *uerr, lsql_error *err)
+int lsql__batch_finish(lsql_conn *c, lsql_batch_result *r, int mode, int rc, int urc,
+                       const lsql_error *uerr, lsql_error *err)
 {
     if (rc == LSQL_OK) {
         r->status = LSQL_OK;
@@ -478,7 +459,7 @@ static int run_end(lsql_conn *c, lsql_batch_result *r, int mode, int rc, lsql_er
         urc = run_undo(c, mode, &uerr);
     else
         rc = run_commit(c, mode, &urc, &uerr);
-    return run_finish(c, r, mode, rc, urc, &uerr, err);
+    return lsql__batch_finish(c, r, mode, rc, urc, &uerr, err);
 }
 
 static int run_check(lsql_conn *c, const void *what, unsigned flags, lsql_batch_result **out,
@@ -508,6 +489,27 @@ LSQL_API int lsql_batch_run(lsql_conn *c, const lsql_batch *b, unsigned flags,
     if (!r)
         return lsql__conn_fail(c, err, LSQL_NOMEM, "out of memory for a batch result");
     r->n = b->n;
+    if (c->be->batch_run) {
+        lsql__bstep *bs = b->n ? lsql__calloc(b->n, sizeof *bs) : NULL;
+        if (b->n && !bs) {
+            lsql_batch_result_free(r);
+            return lsql__conn_fail(c, err, LSQL_NOMEM, "out of memory for a batch");
+        }
+        for (size_t i = 0; i < b->n; i++) {
+            bs[i].sql = b->steps[i].sql;
+            bs[i].sqllen = b->steps[i].sqllen;
+            bs[i].params = b->steps[i].params;
+            bs[i].nparams = b->steps[i].nparams;
+            r->steps[i].len = b->steps[i].sqllen;
+        }
+        rc = c->be->batch_run(c, bs, b->n, NULL, flags, r, err);
+        lsql__free(bs);
+        if (r->none)
+            lsql_batch_result_free(r);
+        else
+            *out = r;
+        return rc;
+    }
     int mode;
     if ((rc = run_begin(c, flags, &mode, err))) {
         lsql_batch_result_free(r);
@@ -534,7 +536,7 @@ LSQL_API int lsql_batch_run(lsql_conn *c, const lsql_batch *b, unsigned flags,
         if (rc == LSQL_OK)
             rc = check_still_open(c, mode, i);
         if (rc) {
-            step_failed(r, i, c);
+            lsql__batch_step_failed(r, i, c);
             break;
         }
         sr->status = LSQL_OK;
@@ -586,6 +588,14 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
     lsql_batch_result *r = res_new(0);
     if (!r)
         return lsql__conn_fail(c, err, LSQL_NOMEM, "out of memory for a batch result");
+    if (c->be->batch_run) {
+        rc = c->be->batch_run(c, NULL, 0, sql, flags, r, err);
+        if (r->none)
+            lsql_batch_result_free(r);
+        else
+            *out = r;
+        return rc;
+    }
     int mode;
     if ((rc = run_begin(c, flags, &mode, err))) {
         lsql_batch_result_free(r);
@@ -598,7 +608,7 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
         p = skip_space(p);
         if (p >= end)
             break;
-        step_res *sr = res_push(r);
+        step_res *sr = lsql__batch_res_push(r);
         if (!sr) {
             rc = lsql__conn_fail(c, NULL, LSQL_NOMEM, "out of memory for a batch result");
             r->failed = -1;
@@ -613,7 +623,7 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
             if (c->last.offset >= 0)
                 c->last.offset += (int)(p - sql);
             sr->len = stmt_len(p, end);
-            step_failed(r, i, c);
+            lsql__batch_step_failed(r, i, c);
             break;
         }
         if (!st) { /* only what SQLite considers empty was left */
@@ -634,7 +644,7 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
         if (rc == LSQL_OK)
             rc = check_still_open(c, mode, i);
         if (rc) {
-            step_failed(r, i, c);
+            lsql__batch_step_failed(r, i, c);
             break;
         }
         sr->status = LSQL_OK;

@@ -73,6 +73,8 @@ LSQL_API int lsql_cursor_open(lsql_conn *c, const char *sql, const lsql_param *p
         lsql__free(cur);
         return rc;
     }
+    if (c->be->stmt_stream)
+        c->be->stmt_stream(st);
     st->busy = true; /* nothing else may bind or step it */
     cur->magic = LSQL_MAGIC_CURSOR;
     cur->state = CUR_OPEN;

@@ -22,6 +22,8 @@ static void cfg_free(lsql_db_config *cfg)
     lsql__free(cfg->path);
     lsql__free(cfg->url);
     lsql__free(cfg->auth_token);
+    lsql__free(cfg->tls_ca_file);
+    lsql__free(cfg->tls_ca_path);
 }
 
 static int dup_opt(const char *s, char **out, lsql_error *e)
@@ -58,9 +60,11 @@ LSQL_API int lsql_db_open(const lsql_db_opts *in, lsql_db **out, lsql_error *err
         be = &lsql__local_backend;
         break;
     case LSQL_MODE_REMOTE:
+        be = &lsql__remote_backend;
+        break;
     case LSQL_MODE_REPLICA:
-        return lsql__fail(err, LSQL_NOTSUP_MODE, "%s mode is not supported by lsql %s yet",
-                          o.mode == LSQL_MODE_REMOTE ? "REMOTE" : "REPLICA", LSQL_VERSION);
+        return lsql__fail(err, LSQL_NOTSUP_MODE, "REPLICA mode is not supported by lsql %s yet",
+                          LSQL_VERSION);
     default:
         return lsql__fail(err, LSQL_INVALID_OPTION, "unknown mode %d (use LSQL_MODE_*)", o.mode);
     }
@@ -89,9 +93,18 @@ LSQL_API int lsql_db_open(const lsql_db_opts *in, lsql_db **out, lsql_error *err
     db->cfg.stmt_cache_capacity = o.stmt_cache_capacity == 0 ? DEFAULT_STMT_CACHE
                                   : o.stmt_cache_capacity < 0 ? 0
                                                               : o.stmt_cache_capacity;
+    db->cfg.connect_timeout_ms = o.connect_timeout_ms;
+    db->cfg.request_timeout_ms = o.request_timeout_ms;
+    db->cfg.max_response_bytes = o.max_response_bytes;
+    db->cfg.retry_max = o.retry_max;
+    db->cfg.retry_base_ms = o.retry_base_ms;
+    db->cfg.retry_max_ms = o.retry_max_ms;
+    db->cfg.hrana_version = o.hrana_version;
     if ((rc = dup_opt(o.mode == LSQL_MODE_LOCAL ? o.path : NULL, &db->cfg.path, err)) ||
         (rc = dup_opt(o.url, &db->cfg.url, err)) ||
-        (rc = dup_opt(o.auth_token, &db->cfg.auth_token, err))) {
+        (rc = dup_opt(o.auth_token, &db->cfg.auth_token, err)) ||
+        (rc = dup_opt(o.tls_ca_file, &db->cfg.tls_ca_file, err)) ||
+        (rc = dup_opt(o.tls_ca_path, &db->cfg.tls_ca_path, err))) {
         cfg_free(&db->cfg);
         lsql__free(db);
         return rc;
@@ -163,6 +176,15 @@ LSQL_API int lsql_db_opts_get(const lsql_db *db, lsql_db_opts *out)
     o.cache_size_kib = db->cfg.cache_size_kib;
     o.stmt_cache_capacity = db->cfg.stmt_cache_capacity ? db->cfg.stmt_cache_capacity : -1;
     o.sqlite_open_flags = db->cfg.sqlite_open_flags;
+    o.connect_timeout_ms = db->cfg.connect_timeout_ms;
+    o.request_timeout_ms = db->cfg.request_timeout_ms;
+    o.tls_ca_file = db->cfg.tls_ca_file;
+    o.tls_ca_path = db->cfg.tls_ca_path;
+    o.max_response_bytes = db->cfg.max_response_bytes;
+    o.retry_max = db->cfg.retry_max;
+    o.retry_base_ms = db->cfg.retry_base_ms;
+    o.retry_max_ms = db->cfg.retry_max_ms;
+    o.hrana_version = db->cfg.hrana_version;
     memcpy(out, &o, o.struct_size);
     return LSQL_OK;
 }

@@ -1,6 +1,7 @@
 /* exec.c -- one-shot execution (exec, query, query_one, query_value) over the
  * statement cache, and the streaming rows handle. */
 #include "internal.h"
+#include "../local/local_ctl.h"
 
 #include <string.h>
 
@@ -29,7 +30,10 @@ static inline void release_oneshot(lsql_stmt *st)
     lsql_stmt_cache *k = &c->cache;
     if (LSQL_LIKELY(!k->hot && st->cacheable && k->size < k->capacity)) {
         lsql__live_unlink(c, st);
-        c->be->reset(st);
+        if (LSQL_LIKELY(c->be == &lsql__local_backend))
+            local__reset(st);
+        else
+            c->be->reset(st);
         st->stale_binds = true; /* the next one-shot call rebinds them all */
         k->hot = st;
         k->size++;
@@ -40,6 +44,7 @@ static inline void release_oneshot(lsql_stmt *st)
 
 /* Takes a cached statement for a one-shot call, binds the parameters. With
  * `hot`, the hot statement may serve (see take_hot). */
+LSQL_HOT("3")
 static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
                    size_t nparams, int lifetime, bool hot, lsql_stmt **out,
                    lsql_error *err)
@@ -50,7 +55,7 @@ static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
         return lsql__conn_fail(c, err, LSQL_INVALID_ARG, "sql is NULL");
     lsql_stmt *st = hot ? take_hot(c, sql) : NULL;
     int rc;
-    if (!st) {
+    if (LSQL_UNLIKELY(!st)) { /* lsql_exec: mostly the hot statement */
         rc = lsql__stmt_acquire(c, sql, strlen(sql), true, ST_ORIGIN_INTERNAL, 0, &st, NULL,
                                 err);
         if (LSQL_UNLIKELY(rc))
@@ -73,6 +78,7 @@ static int oneshot(lsql_conn *c, const char *sql, const lsql_param *params,
     return LSQL_OK;
 }
 
+LSQL_HOT("3")
 LSQL_API int lsql_exec(lsql_conn *c, const char *sql, const lsql_param *params,
                        size_t nparams, int64_t *changes, lsql_error *err)
 {

@@ -24,6 +24,29 @@
 #define LSQL_PRINTF(a, b)
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define LSQL_COLD __attribute__((cold, noinline))
+#define LSQL_NOINLINE __attribute__((noinline))
+#else
+#define LSQL_COLD
+#define LSQL_NOINLINE
+#endif
+
+/* The per-row code of the explicit prepared path (lsql_bind_*, lsql_step,
+ * lsql_reset, lsql_column_int64: part "1") and of the SQL-text path
+ * (lsql_exec and what it calls: parts "2".."4") is kept in blocks of its
+ * own, each starting a page (stmt.c), so that the instruction cache sets it
+ * falls in do not move when other code changes: the insert benchmark runs
+ * SQLite's code at the limit of a 32 KiB L1i, and a few lines of lsql in an
+ * already full set cost more than all of lsql's instructions. ELF with GNU
+ * ld: .text.sorted.* sections are placed together, in name order, before
+ * the rest of .text; elsewhere this is a no-op. */
+#if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#define LSQL_HOT(part) __attribute__((section(".text.sorted.lsql." part)))
+#else
+#define LSQL_HOT(part)
+#endif
+
 /* Magic words: checked on entry of every public function. */
 #define LSQL_MAGIC_DB 0x6c73444bu   /* "lsDB" */
 #define LSQL_MAGIC_CONN 0x6c73434eu /* "lsCN" */
@@ -70,6 +93,7 @@ bool lsql__code_retryable(int code);
 
 /* ---- backend interface -------------------------------------------------- */
 typedef struct lsql_backend lsql_backend;
+typedef struct lsql__bstep lsql__bstep; /* a batch step (txn_int.h) */
 
 /* What a database needs to remember from its options. */
 typedef struct lsql_db_config {
@@ -83,6 +107,13 @@ typedef struct lsql_db_config {
     int stmt_cache_capacity;
     int open_mode; /* 0 = rwc, 1 = ro, 2 = rw */
     int sqlite_open_flags; /* extra SQLite open flags (LSQL_OPEN_*) */
+    /* REMOTE: the transport options as given (0 / NULL = default) */
+    uint32_t connect_timeout_ms, request_timeout_ms;
+    char *tls_ca_file, *tls_ca_path;
+    size_t max_response_bytes;
+    int retry_max;
+    uint32_t retry_base_ms, retry_max_ms;
+    int hrana_version;
 } lsql_db_config;
 
 struct lsql_db {
@@ -132,6 +163,8 @@ struct lsql_stmt {
     int kind;         /* LSQL_KIND_* from the backend's prepare */
     uint32_t epoch;   /* conn->schema_epoch when prepared */
     int nparams;      /* parameter count (fixed by the SQL text) */
+    int be_nbind;     /* the backend's: parameters 1..be_nbind can be bound
+                         with no error check (0: check every bind) */
     /* links: live list (checked-out statements) or cache LRU + bucket chain */
     lsql_stmt *prev, *next;
     lsql_stmt *hnext;
@@ -267,6 +300,17 @@ struct lsql_backend {
     int (*backup)(lsql_conn *c, const char *schema, lsql_conn *other,
                   const char *other_schema, const char *path, int dir,
                   const lsql_backup_opts *o, lsql_error *e);
+    /* [backend ops: remote] */
+    /* Runs a statement batch, or a script split into statements, in one
+     * exchange with the server (lsql_batch_run: steps[0..n); lsql_script_run:
+ * `script`, steps NULL, r empty: the backend splits it); NULL:
+     * the core steps each statement. Fills r (txn_int.h) and finishes it
+     * with lsql__batch_finish. */
+    int (*batch_run)(lsql_conn *c, const lsql__bstep *steps, size_t n, const char *script,
+                     unsigned flags, lsql_batch_result *r, lsql_error *err);
+    /* Asks for the rows of `st` to be streamed as they arrive (lsql
+     * cursors) rather than fetched whole; may be NULL. */
+    void (*stmt_stream)(lsql_stmt *st);
 };
 
 enum {
@@ -278,6 +322,7 @@ enum {
 };
 
 extern const lsql_backend lsql__local_backend;
+extern const lsql_backend lsql__remote_backend;
 
 /* ---- connection helpers (conn.c) ---------------------------------------- */
 /* Records an error on the connection and copies it to `out`. */
@@ -353,5 +398,8 @@ int lsql__value_check(const lsql_value *v);
 /* ---- URL (url.c) -------------------------------------------------------- */
 int lsql__url_parse(const char *url, lsql_db_opts *o, char **path_owned,
                     lsql_error *e);
+/* Percent-decodes s[0..n) into a new string (lsql__free it); NULL on a bad
+ * escape (sets *bad) or out of memory. A decoded NUL byte is rejected too. */
+char *lsql__pct_decode(const char *s, size_t n, bool *bad);
 
 #endif

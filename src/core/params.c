@@ -1,5 +1,6 @@
 /* params.c -- binding arrays of positional and named parameters. */
 #include "internal.h"
+#include "../local/local_ctl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static int bind_checked(lsql_stmt *st, int idx, const lsql_value *v,
 
 static int bind_named(lsql_stmt *st, const lsql_param *p, size_t n, int lifetime, int count);
 
+LSQL_HOT("4")
 int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
                       int lifetime)
 {
@@ -74,17 +76,22 @@ int lsql__bind_params(lsql_stmt *st, const lsql_param *p, size_t n,
             if (LSQL_UNLIKELY(q->name != NULL))
                 break;
             int idx = (int)i + 1, rc;
+            /* the local backend's typed binds inline (local_ctl.h) */
+            bool local = be == &lsql__local_backend;
             switch (q->value.type) {
             case LSQL_TYPE_INTEGER:
-                rc = be->bind_int64(st, idx, q->value.u.i);
+                rc = local ? local__bind_int64(st, idx, q->value.u.i)
+                           : be->bind_int64(st, idx, q->value.u.i);
                 break;
             case LSQL_TYPE_FLOAT:
-                rc = be->bind_double(st, idx, q->value.u.d);
+                rc = local ? local__bind_double(st, idx, q->value.u.d)
+                           : be->bind_double(st, idx, q->value.u.d);
                 break;
             case LSQL_TYPE_TEXT:
                 if (LSQL_LIKELY(q->value.u.bytes.p != NULL)) {
-                    rc = be->bind_text(st, idx, (const char *)q->value.u.bytes.p,
-                                       q->value.u.bytes.n, lifetime);
+                    const char *t = (const char *)q->value.u.bytes.p;
+                    rc = local ? local__bind_text(st, idx, t, q->value.u.bytes.n, lifetime)
+                               : be->bind_text(st, idx, t, q->value.u.bytes.n, lifetime);
                     break;
                 }
                 rc = bind_checked(st, idx, &q->value, lifetime); /* NULL pointer */

@@ -49,18 +49,17 @@ static unsigned char *rs_bytes(lsql_rowset *rs, size_t n)
     return chunk_data(ch);
 }
 
-int lsql__rowset_init(lsql_rowset *rs, lsql_stmt *st)
+int lsql__rowset_init_cols(lsql_rowset *rs, int n, const char *const *names,
+                           const char *const *decltypes)
 {
     memset(rs, 0, sizeof *rs);
     rs->magic = LSQL_MAGIC_ROWSET;
-    const lsql_backend *be = st->conn->be;
-    int n = be->column_count(st);
     if (n <= 0)
         return LSQL_OK;
     size_t total = (size_t)n * 2 * sizeof(char *);
     for (int i = 0; i < n; i++) {
-        const char *nm = be->column_name(st, i);
-        const char *dt = be->column_decltype(st, i);
+        const char *nm = names[i];
+        const char *dt = decltypes ? decltypes[i] : NULL;
         total += (nm ? strlen(nm) : 0) + 1 + (dt ? strlen(dt) + 1 : 0);
     }
     char **cols = lsql__malloc(total);
@@ -68,12 +67,12 @@ int lsql__rowset_init(lsql_rowset *rs, lsql_stmt *st)
         return LSQL_NOMEM;
     char *p = (char *)(cols + 2 * n);
     for (int i = 0; i < n; i++) {
-        const char *nm = be->column_name(st, i);
+        const char *nm = names[i];
         size_t l = nm ? strlen(nm) : 0;
         memcpy(p, nm ? nm : "", l + 1);
         cols[i] = p;
         p += l + 1;
-        const char *dt = be->column_decltype(st, i);
+        const char *dt = decltypes ? decltypes[i] : NULL;
         if (dt) {
             l = strlen(dt);
             memcpy(p, dt, l + 1);
@@ -88,6 +87,84 @@ int lsql__rowset_init(lsql_rowset *rs, lsql_stmt *st)
     return LSQL_OK;
 }
 
+int lsql__rowset_init(lsql_rowset *rs, lsql_stmt *st)
+{
+    const lsql_backend *be = st->conn->be;
+    int n = be->column_count(st);
+    if (n <= 0)
+        return lsql__rowset_init_cols(rs, 0, NULL, NULL);
+    const char **names = lsql__malloc((size_t)n * 2 * sizeof *names);
+    if (!names) {
+        memset(rs, 0, sizeof *rs);
+        rs->magic = LSQL_MAGIC_ROWSET;
+        return LSQL_NOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        names[i] = be->column_name(st, i);
+        names[n + i] = be->column_decltype(st, i);
+    }
+    int rc = lsql__rowset_init_cols(rs, n, names, names + n);
+    lsql__free(names);
+    return rc;
+}
+
+/* Room for one more row; its values. NULL when out of memory. */
+static lsql_value *rs_new_row(lsql_rowset *rs)
+{
+    size_t ncol = (size_t)rs->ncol;
+    if (rs->nrows == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 16;
+        if (cap > SIZE_MAX / sizeof(lsql_value) / ncol)
+            return NULL;
+        lsql_value *v = lsql__realloc(rs->vals, cap * ncol * sizeof(lsql_value));
+        if (!v)
+            return NULL;
+        rs->vals = v;
+        rs->cap = cap;
+    }
+    return rs->vals + rs->nrows * ncol;
+}
+
+/* Copies len bytes (and a NUL) into the row set's chunks. */
+static const unsigned char *rs_copy(lsql_rowset *rs, const void *b, size_t len)
+{
+    if (len == SIZE_MAX)
+        return NULL;
+    unsigned char *dst = rs_bytes(rs, len + 1);
+    if (!dst)
+        return NULL;
+    if (len)
+        memcpy(dst, b, len);
+    dst[len] = 0;
+    return dst;
+}
+
+int lsql__rowset_add_values(lsql_rowset *rs, const lsql_value *vals)
+{
+    size_t ncol = (size_t)rs->ncol;
+    if (ncol == 0) {
+        rs->nrows++;
+        return LSQL_OK;
+    }
+    lsql_value *row = rs_new_row(rs);
+    if (!row)
+        return LSQL_NOMEM;
+    for (size_t i = 0; i < ncol; i++) {
+        row[i] = vals[i];
+        if (vals[i].type == LSQL_TYPE_TEXT || vals[i].type == LSQL_TYPE_BLOB) {
+            const unsigned char *d = rs_copy(rs, vals[i].u.bytes.p, vals[i].u.bytes.n);
+            if (!d)
+                return LSQL_NOMEM;
+            row[i].u.bytes.p = d;
+        } else if (vals[i].type != LSQL_TYPE_INTEGER && vals[i].type != LSQL_TYPE_FLOAT) {
+            row[i].type = LSQL_TYPE_NULL;
+            row[i].u.i = 0;
+        }
+    }
+    rs->nrows++;
+    return LSQL_OK;
+}
+
 int lsql__rowset_add(lsql_rowset *rs, lsql_stmt *st)
 {
     size_t ncol = (size_t)rs->ncol;
@@ -95,18 +172,10 @@ int lsql__rowset_add(lsql_rowset *rs, lsql_stmt *st)
         rs->nrows++;
         return LSQL_OK;
     }
-    if (rs->nrows == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 16;
-        if (cap > SIZE_MAX / sizeof(lsql_value) / ncol)
-            return LSQL_NOMEM;
-        lsql_value *v = lsql__realloc(rs->vals, cap * ncol * sizeof(lsql_value));
-        if (!v)
-            return LSQL_NOMEM;
-        rs->vals = v;
-        rs->cap = cap;
-    }
+    lsql_value *row = rs_new_row(rs);
+    if (!row)
+        return LSQL_NOMEM;
     const lsql_backend *be = st->conn->be;
-    lsql_value *row = rs->vals + rs->nrows * ncol;
     for (size_t i = 0; i < ncol; i++) {
         lsql_value *v = &row[i];
         int col = (int)i;
@@ -124,14 +193,9 @@ int lsql__rowset_add(lsql_rowset *rs, lsql_stmt *st)
             const void *b = be->column_bytes(st, col, &len, v->type == LSQL_TYPE_TEXT);
             if (!b && len)
                 return LSQL_NOMEM;
-            if (len == SIZE_MAX)
-                return LSQL_NOMEM;
-            unsigned char *dst = rs_bytes(rs, len + 1);
+            const unsigned char *dst = rs_copy(rs, b, len);
             if (!dst)
                 return LSQL_NOMEM;
-            if (len)
-                memcpy(dst, b, len);
-            dst[len] = 0;
             v->u.bytes.p = dst;
             v->u.bytes.n = len;
             break;

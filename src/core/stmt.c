@@ -1,7 +1,16 @@
 /* stmt.c -- prepared statements: prepare, bind, step, columns, finalize. */
 #include "internal.h"
+#include "../local/local_ctl.h"
 
 #include <string.h>
+
+#if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+/* LSQL_HOT (internal.h): part 1 starts a page, part 2 the next one, and the
+ * code after them starts a page again (so it does not move with them). */
+__asm__(".section .text.sorted.lsql.1,\"ax\",@progbits\n\t.balign 4096\n\t.previous\n\t"
+        ".section .text.sorted.lsql.2,\"ax\",@progbits\n\t.balign 4096\n\t.previous\n\t"
+        ".section .text.sorted.lsql.9,\"ax\",@progbits\n\t.balign 4096\n\t.previous");
+#endif
 
 /* ---- live list ---------------------------------------------------------- */
 
@@ -14,6 +23,7 @@ void lsql__live_link(lsql_conn *c, lsql_stmt *st)
     c->live = st;
 }
 
+LSQL_HOT("2")
 void lsql__live_unlink(lsql_conn *c, lsql_stmt *st)
 {
     if (st->prev)
@@ -193,6 +203,21 @@ LSQL_API int lsql_finalize(lsql_stmt *st)
 
 /* ---- binding ------------------------------------------------------------ */
 
+/* Why a bind is refused (out of the typed binds' way). */
+LSQL_COLD static int bind_refused(lsql_stmt *st)
+{
+    if (!lsql__stmt_valid(st))
+        return LSQL_MISUSE_HANDLE;
+    return lsql__conn_fail(st->conn, NULL, LSQL_MISUSE_STATE,
+                           "statement has an open rows handle; free it before binding");
+}
+
+LSQL_COLD static int bind_null_ptr(lsql_stmt *st, const char *msg)
+{
+    return lsql__stmt_valid(st) ? lsql__conn_fail(st->conn, NULL, LSQL_INVALID_ARG, "%s", msg)
+                                : LSQL_MISUSE_HANDLE;
+}
+
 static int bind_check(lsql_stmt *st)
 {
     if (LSQL_UNLIKELY(!lsql__stmt_valid(st)))
@@ -221,8 +246,9 @@ LSQL_API int lsql_bind_null(lsql_stmt *st, int idx)
 }
 
 /* Typed binds: one check, the connection's error state cleared first (a
- * failing bind sets it again), then a tail call into the backend's typed
- * entry, which returns the lsql code. When the check fails, bind_check says
+ * failing bind sets it again), then the backend's typed entry, which returns
+ * the lsql code: the local one inline (local_ctl.h), any other through the
+ * backend table (a tail call). When the check fails, bind_refused says
  * why (invalid handle, or a statement with an open rows handle). */
 #define BIND_FAST_OK(st) LSQL_LIKELY(lsql__stmt_valid(st) && !(st)->busy)
 
@@ -233,39 +259,56 @@ static inline const lsql_backend *bind_begin(lsql_stmt *st)
     return c->be;
 }
 
+LSQL_HOT("1")
 LSQL_API int lsql_bind_int64(lsql_stmt *st, int idx, int64_t x)
 {
-    if (BIND_FAST_OK(st))
-        return bind_begin(st)->bind_int64(st, idx, x);
-    return bind_check(st);
+    if (!BIND_FAST_OK(st))
+        return bind_refused(st);
+    const lsql_backend *be = bind_begin(st);
+    if (LSQL_LIKELY(be == &lsql__local_backend))
+        return local__bind_int64(st, idx, x);
+    return be->bind_int64(st, idx, x);
 }
 
+LSQL_HOT("1")
 LSQL_API int lsql_bind_double(lsql_stmt *st, int idx, double x)
 {
-    if (BIND_FAST_OK(st))
-        return bind_begin(st)->bind_double(st, idx, x);
-    return bind_check(st);
+    if (!BIND_FAST_OK(st))
+        return bind_refused(st);
+    const lsql_backend *be = bind_begin(st);
+    if (LSQL_LIKELY(be == &lsql__local_backend))
+        return local__bind_double(st, idx, x);
+    return be->bind_double(st, idx, x);
 }
 
+/* lsql_bind_text when the pointer is NULL or the check fails, in the
+ * original order of the checks. */
+LSQL_COLD static int bind_text_slow(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime)
+{
+    if (!p && n)
+        return bind_null_ptr(st, "text pointer is NULL");
+    if (!BIND_FAST_OK(st))
+        return bind_refused(st);
+    return bind_begin(st)->bind_text(st, idx, p, n, lifetime);
+}
+
+LSQL_HOT("1")
 LSQL_API int lsql_bind_text(lsql_stmt *st, int idx, const char *p, size_t n,
                             int lifetime)
 {
-    if (!p && n)
-        return lsql__stmt_valid(st) ? lsql__conn_fail(st->conn, NULL, LSQL_INVALID_ARG,
-                                                      "text pointer is NULL")
-                                    : LSQL_MISUSE_HANDLE;
-    if (BIND_FAST_OK(st))
-        return bind_begin(st)->bind_text(st, idx, p, n, lifetime);
-    return bind_check(st);
+    if (!BIND_FAST_OK(st) || LSQL_UNLIKELY(!p))
+        return bind_text_slow(st, idx, p, n, lifetime);
+    const lsql_backend *be = bind_begin(st);
+    if (LSQL_LIKELY(be == &lsql__local_backend))
+        return local__bind_text(st, idx, p, n, lifetime);
+    return be->bind_text(st, idx, p, n, lifetime);
 }
 
 LSQL_API int lsql_bind_blob(lsql_stmt *st, int idx, const void *p, size_t n,
                             int lifetime)
 {
     if (!p && n)
-        return lsql__stmt_valid(st) ? lsql__conn_fail(st->conn, NULL, LSQL_INVALID_ARG,
-                                                      "blob pointer is NULL")
-                                    : LSQL_MISUSE_HANDLE;
+        return bind_null_ptr(st, "blob pointer is NULL");
     lsql_value v = lsql_blob(p, n);
     return bind_one(st, idx, &v, lifetime);
 }
@@ -316,38 +359,72 @@ LSQL_API int lsql_bind_params(lsql_stmt *st, const lsql_param *params,
 
 /* ---- stepping ----------------------------------------------------------- */
 
-LSQL_API int lsql_step(lsql_stmt *st, lsql_error *err)
+/* Why lsql_step / lsql_reset refuse a statement. */
+LSQL_COLD static int step_refused(lsql_stmt *st, lsql_error *err)
 {
-    if (LSQL_UNLIKELY(!lsql__stmt_valid(st)))
+    if (!lsql__stmt_valid(st))
         return lsql__fail(err, LSQL_MISUSE_HANDLE, "invalid statement handle");
-    lsql_conn *c = st->conn;
-    if (LSQL_UNLIKELY(st->has_rows))
-        return lsql__conn_fail(c, err, LSQL_MISUSE_STATE,
-                               "statement is being read through a rows handle");
-    int rc = c->be->step(st);
-    if (LSQL_LIKELY(rc == LSQL_ROW)) {
-        st->on_row = true;
-        lsql__conn_ok(c, err);
-        return rc;
-    }
-    st->on_row = false;
-    if (rc == LSQL_DONE) {
-        lsql__stmt_done(st);
-        lsql__conn_ok(c, err);
-        return rc;
-    }
-    return lsql__conn_err(c, err);
+    return lsql__conn_fail(st->conn, err, LSQL_MISUSE_STATE,
+                           "statement is being read through a rows handle");
 }
 
+LSQL_COLD static int step_failed(lsql_stmt *st, lsql_error *err)
+{
+    st->on_row = false;
+    return lsql__conn_err(st->conn, err);
+}
+
+/* What a step that gave rc means for the statement (any backend). */
+static inline int step_result(lsql_stmt *st, int rc, lsql_error *err)
+{
+    if (LSQL_LIKELY(rc == LSQL_DONE)) {
+        st->on_row = false;
+        lsql__stmt_done(st);
+        return rc;
+    }
+    if (LSQL_LIKELY(rc == LSQL_ROW)) {
+        st->on_row = true;
+        return rc;
+    }
+    return step_failed(st, err);
+}
+
+/* lsql_step through the backend table (a backend other than the local one,
+ * whose step is inline below). */
+LSQL_NOINLINE static int step_other(lsql_stmt *st, lsql_error *err)
+{
+    lsql_conn *c = st->conn;
+    int rc = c->be->step(st);
+    if (rc == LSQL_ROW || rc == LSQL_DONE)
+        lsql__conn_ok(c, err);
+    return step_result(st, rc, err);
+}
+
+LSQL_HOT("1")
+LSQL_API int lsql_step(lsql_stmt *st, lsql_error *err)
+{
+    if (LSQL_UNLIKELY(!lsql__stmt_valid(st) || st->has_rows))
+        return step_refused(st, err);
+    lsql_conn *c = st->conn;
+    if (LSQL_UNLIKELY(c->be != &lsql__local_backend))
+        return step_other(st, err);
+    /* the error state is cleared first: a failing step sets it again */
+    c->last.ext_code = c->last.code = 0;
+    lsql__err_ok(err);
+    return step_result(st, local__step(st), err);
+}
+
+LSQL_HOT("1")
 LSQL_API int lsql_reset(lsql_stmt *st)
 {
-    if (LSQL_UNLIKELY(!lsql__stmt_valid(st)))
-        return LSQL_MISUSE_HANDLE;
-    if (LSQL_UNLIKELY(st->has_rows))
-        return lsql__conn_fail(st->conn, NULL, LSQL_MISUSE_STATE,
-                               "statement is being read through a rows handle");
+    if (LSQL_UNLIKELY(!lsql__stmt_valid(st) || st->has_rows))
+        return step_refused(st, NULL);
     st->on_row = false;
-    st->conn->be->reset(st);
+    lsql_conn *c = st->conn;
+    if (LSQL_LIKELY(c->be == &lsql__local_backend))
+        local__reset(st);
+    else
+        c->be->reset(st);
     return LSQL_OK;
 }
 
@@ -360,13 +437,19 @@ LSQL_API int lsql_clear_bindings(lsql_stmt *st)
     return LSQL_OK;
 }
 
+LSQL_HOT("2")
 int lsql__run_to_done(lsql_stmt *st, int64_t *changes, lsql_error *out)
 {
     lsql_conn *c = st->conn;
     int rc;
-    while ((rc = c->be->step(st)) == LSQL_ROW)
-        ;
-    if (rc != LSQL_DONE)
+    if (LSQL_LIKELY(c->be == &lsql__local_backend)) {
+        while ((rc = local__step(st)) == LSQL_ROW)
+            ;
+    } else {
+        while ((rc = c->be->step(st)) == LSQL_ROW)
+            ;
+    }
+    if (LSQL_UNLIKELY(rc != LSQL_DONE))
         return lsql__conn_err(c, out);
     lsql__stmt_done(st);
     if (changes) {
@@ -526,14 +609,23 @@ LSQL_API int lsql_column_type(lsql_stmt *st, int col)
     return ROW_OK(st) ? st->conn->be->column_type(st, col) : LSQL_TYPE_NULL;
 }
 
+LSQL_HOT("1")
 LSQL_API int64_t lsql_column_int64(lsql_stmt *st, int col)
 {
-    return ROW_OK(st) ? st->conn->be->column_int64(st, col) : 0;
+    if (!ROW_OK(st))
+        return 0;
+    const lsql_backend *be = st->conn->be;
+    return LSQL_LIKELY(be == &lsql__local_backend) ? sqlite3_column_int64(SS(st), col)
+                                                  : be->column_int64(st, col);
 }
 
 LSQL_API double lsql_column_double(lsql_stmt *st, int col)
 {
-    return ROW_OK(st) ? st->conn->be->column_double(st, col) : 0.0;
+    if (!ROW_OK(st))
+        return 0.0;
+    const lsql_backend *be = st->conn->be;
+    return LSQL_LIKELY(be == &lsql__local_backend) ? sqlite3_column_double(SS(st), col)
+                                                  : be->column_double(st, col);
 }
 
 LSQL_API const char *lsql_column_text(lsql_stmt *st, int col, size_t *len)

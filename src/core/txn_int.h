@@ -116,6 +116,63 @@ void lsql__rowset_clear(lsql_rowset *rs);
 /* Frees what the row set holds (not the struct itself). */
 void lsql__rowset_fini(lsql_rowset *rs);
 
+/* Initialises an empty row set with n columns named names[i] (decltypes
+ * may be NULL, and so may its entries). LSQL_OK or LSQL_NOMEM. */
+int lsql__rowset_init_cols(lsql_rowset *rs, int n, const char *const *names,
+                           const char *const *decltypes);
+/* Appends a copy of a row of rs->ncol values. LSQL_OK or LSQL_NOMEM. */
+int lsql__rowset_add_values(lsql_rowset *rs, const lsql_value *vals);
+
+/* ---- batches (batch.c) -------------------------------------------------- */
+
+/* A step of a statement batch, or one statement of a split script. */
+struct lsql__bstep {
+    const char *sql; /* not always NUL-terminated: sqllen bytes */
+    size_t sqllen;
+    const lsql_param *params;
+    size_t nparams;
+    size_t off; /* scripts: offset of the statement in the script */
+};
+
+typedef struct lsql__step_res {
+    int status;
+    int kind;
+    int64_t changes;
+    int64_t rowid;
+    size_t off, len;
+    lsql_rowset *rows;
+    const lsql_error *err;
+} lsql__step_res;
+
+struct lsql_batch_result {
+    uint32_t magic;
+    int status;
+    int64_t failed;
+    size_t n, cap;
+    lsql__step_res *steps;
+    lsql_error err;      /* the error of the run */
+    lsql_error step_err; /* the failing step's own error (one step fails at most) */
+    lsql_error skipped;  /* shared by the steps that did not run */
+    /* set by a backend's batch_run: the run failed before any step ran (the
+     * batch's BEGIN or SAVEPOINT failed, or a transaction is already open
+     * for a behaviour flag), so the caller gets no result, as in the local
+     * loop */
+    bool none;
+};
+
+/* How a batch runs (flags LSQL_BATCH_*): not atomic, in its own transaction,
+ * or under a savepoint inside the caller's transaction. */
+enum { LSQL__RUN_PLAIN, LSQL__RUN_BEGIN, LSQL__RUN_SAVEPOINT };
+
+/* Appends an empty step entry; NULL when out of memory. */
+lsql__step_res *lsql__batch_res_push(lsql_batch_result *r);
+/* Records the failure of step i (its error in c->last). */
+void lsql__batch_step_failed(lsql_batch_result *r, size_t i, lsql_conn *c);
+/* Sets the result's status from rc / c->last (after a step failure or the
+ * failure to undo, urc with uerr) and copies the error out. */
+int lsql__batch_finish(lsql_conn *c, lsql_batch_result *r, int mode, int rc, int urc,
+                       const lsql_error *uerr, lsql_error *err);
+
 /* ---- cursors (cursor.c) ------------------------------------------------- */
 
 /* lsql_conn_reset: finishes every cursor of the connection. */

@@ -17,9 +17,7 @@ static int hexval(int c)
     return -1;
 }
 
-/* Percent-decodes s[0..n) into a new string; NULL on a bad escape (sets *bad)
- * or out of memory. A decoded NUL byte is rejected as well. */
-static char *decode(const char *s, size_t n, bool *bad)
+char *lsql__pct_decode(const char *s, size_t n, bool *bad)
 {
     char *d = lsql__malloc(n + 1), *o = d;
     if (!d)
@@ -146,8 +144,8 @@ static int parse_query(const char *q, lsql_db_opts *o, lsql_error *e)
                 return lsql__fail(e, LSQL_INVALID_URL,
                                   "URL option '%.*s' has no '=value'", (int)len, q);
             bool bad = false;
-            char *k = decode(q, (size_t)(eq - q), &bad);
-            char *v = k ? decode(eq + 1, len - (size_t)(eq - q) - 1, &bad) : NULL;
+            char *k = lsql__pct_decode(q, (size_t)(eq - q), &bad);
+            char *v = k ? lsql__pct_decode(eq + 1, len - (size_t)(eq - q) - 1, &bad) : NULL;
             int rc;
             if (!k || !v)
                 rc = bad ? lsql__fail(e, LSQL_INVALID_URL, "bad %%-escape in URL query")
@@ -213,7 +211,7 @@ int lsql__url_parse(const char *url, lsql_db_opts *o, char **path_owned,
     if (hash)
         plen = (size_t)(hash - p);
     bool bad = false;
-    char *path = decode(p, plen, &bad);
+    char *path = lsql__pct_decode(p, plen, &bad);
     if (!path)
         return bad ? lsql__fail(e, LSQL_INVALID_URL, "bad %%-escape in URL path")
                    : lsql__fail(e, LSQL_NOMEM, NULL);

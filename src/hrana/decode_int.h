@@ -8,6 +8,7 @@
 #include "hrana.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define HRANA_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -15,33 +16,68 @@
 #define HRANA_PRINTF(a, b)
 #endif
 
+/* The path of the value being decoded, for messages ("requests[3].stmt.args[0]"):
+ * a stack of components, formatted only when an error is reported. A key is
+ * a C string that outlives the decode (the readers pass literals); an index
+ * component has key NULL. The formatted path is cut at HRANA_PATH_MAX - 1
+ * characters; every component takes at least 3 ("[0]", ".sql"), so the
+ * components deeper than HRANA_PATH_DEPTH are counted but need not be kept. */
+#define HRANA_PATH_MAX 192
+#define HRANA_PATH_DEPTH (HRANA_PATH_MAX / 3 + 2)
+typedef struct hrana__seg {
+    const char *key;
+    size_t index;
+} hrana__seg;
+
 typedef struct dctx {
     const hrana_limits *lim;
     hrana_arena *arena;
     hrana_status *st;
-    char path[192];
-    size_t plen;
+    size_t depth; /* components on the path (some may not be kept) */
+    hrana__seg seg[HRANA_PATH_DEPTH];
 } dctx;
 
 /* ---- decode.c: parse, context, errors, path ---------------------------- */
 
 /* Starts a decode: checks size, nesting depth and node count before the
- * parser runs, then parses with jansson. NULL on error (st filled). */
-json_t *hrana__load(const char *body, size_t len, const hrana_limits *lim, hrana_status *st);
+ * parser runs, then parses with jansson. NULL on error (st filled). The
+ * tree must be dropped with hrana__unload(root, *windowed) before anything
+ * else uses jansson on this thread (see decode.c: jansson's memory). */
+json_t *hrana__load(const char *body, size_t len, const hrana_limits *lim, hrana_status *st,
+                    bool *windowed);
+void hrana__unload(json_t *root, bool windowed);
 
 void hrana__ctx_init(dctx *c, const hrana_limits *lim, hrana_arena *arena, hrana_status *st);
 /* Sets the error (first one wins) with the current path; returns -1. */
 int hrana__fail(dctx *c, int code, const char *fmt, ...) HRANA_PRINTF(3, 4);
 /* The same with `key` appended to the path for the message; returns -1. */
 int hrana__fail_at(dctx *c, const char *key, int code, const char *fmt, ...) HRANA_PRINTF(4, 5);
-/* Path handling: push returns the previous length to restore with pop. */
-size_t hrana__push_key(dctx *c, const char *key);
-size_t hrana__push_index(dctx *c, size_t i);
-static inline void hrana__pop(dctx *c, size_t mark)
+/* Path handling: push returns the previous depth to restore with pop. */
+static inline size_t hrana__push_key(dctx *c, const char *key)
 {
-    c->plen = mark;
-    c->path[mark] = 0;
+    size_t m = c->depth;
+    if (m < HRANA_PATH_DEPTH)
+        c->seg[m].key = key;
+    c->depth = m + 1;
+    return m;
 }
+static inline size_t hrana__push_index(dctx *c, size_t i)
+{
+    size_t m = c->depth;
+    if (m < HRANA_PATH_DEPTH) {
+        c->seg[m].key = NULL;
+        c->seg[m].index = i;
+    }
+    c->depth = m + 1;
+    return m;
+}
+/* Replaces the index of the component pushed at mark (walking an array). */
+static inline void hrana__set_index(dctx *c, size_t mark, size_t i)
+{
+    if (mark < HRANA_PATH_DEPTH)
+        c->seg[mark].index = i;
+}
+static inline void hrana__pop(dctx *c, size_t mark) { c->depth = mark; }
 
 /* ---- decode_field.c: typed field readers ------------------------------- */
 

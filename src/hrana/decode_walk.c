@@ -36,13 +36,13 @@ int hrana__get_sub(dctx *c, json_t *obj, const char *key, void *out, hrana__read
 int hrana__read_items(dctx *c, const char *key, json_t *a, void *base, size_t size,
                       hrana__reader fn, void *arg)
 {
-    size_t m = key ? hrana__push_key(c, key) : c->plen;
+    size_t m = key ? hrana__push_key(c, key) : c->depth;
     size_t n = json_array_size(a);
+    size_t m2 = hrana__push_index(c, 0);
     for (size_t i = 0; i < n; i++) {
-        size_t m2 = hrana__push_index(c, i);
+        hrana__set_index(c, m2, i);
         if (fn(c, json_array_get(a, i), (char *)base + i * size, arg))
             return -1;
-        hrana__pop(c, m2);
     }
     hrana__pop(c, m);
     return 0;
@@ -73,12 +73,13 @@ int hrana__decode_owned(const char *body, size_t len, const hrana_limits *lim,
                         hrana__reader fn)
 {
     memset(out, 0, size);
-    json_t *root = hrana__load(body, len, lim, st);
+    bool w;
+    json_t *root = hrana__load(body, len, lim, st, &w);
     if (!root)
         return st->code;
     hrana_arena *a = hrana_arena_new();
     if (!a) {
-        json_decref(root);
+        hrana__unload(root, w);
         st->code = HRANA_E_NOMEM;
         snprintf(st->message, sizeof st->message, "out of memory");
         return st->code;
@@ -86,7 +87,7 @@ int hrana__decode_owned(const char *body, size_t len, const hrana_limits *lim,
     dctx c;
     hrana__ctx_init(&c, lim, a, st);
     int rc = fn(&c, root, out, NULL);
-    json_decref(root);
+    hrana__unload(root, w);
     if (rc) {
         hrana_arena_free(a);
         memset(out, 0, size);
@@ -99,13 +100,14 @@ int hrana__decode_owned(const char *body, size_t len, const hrana_limits *lim,
 int hrana__decode_into(const char *body, size_t len, const hrana_limits *lim,
                        hrana_arena *arena, hrana_status *st, void *out, hrana__reader fn)
 {
-    json_t *root = hrana__load(body, len, lim, st);
+    bool w;
+    json_t *root = hrana__load(body, len, lim, st, &w);
     if (!root)
         return st->code;
     dctx c;
     hrana__ctx_init(&c, lim, arena, st);
     int rc = fn(&c, root, out, NULL);
-    json_decref(root);
+    hrana__unload(root, w);
     return rc ? st->code : HRANA_OK;
 }
 

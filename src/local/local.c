@@ -305,11 +305,6 @@ static bool local_expired(const lsql_stmt *st)
     return sqlite3_expired(SS(st)) != 0;
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((cold, noinline))
-#endif
-static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n);
-
 static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
 {
     sqlite3_stmt *s = SS(st);
@@ -334,13 +329,13 @@ static int local_bind(lsql_stmt *st, int idx, const lsql_value *v, int lifetime)
     }
     if (LSQL_LIKELY(rc == SQLITE_OK))
         return LSQL_OK;
-    return local_bind_fail(st, idx, rc,
-                           v->type == LSQL_TYPE_TEXT || v->type == LSQL_TYPE_BLOB ? v->u.bytes.n : 0);
+    return local__bind_fail(st, idx, rc,
+                            v->type == LSQL_TYPE_TEXT || v->type == LSQL_TYPE_BLOB ? v->u.bytes.n : 0);
 }
 
 /* Maps a failed sqlite3_bind_* to an lsql error on the connection. Kept out
  * of the bind fast paths. */
-static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n)
+int local__bind_fail(lsql_stmt *st, int idx, int rc, size_t n)
 {
     sqlite3_stmt *s = SS(st);
     lsql_conn *c = st->conn;
@@ -360,24 +355,39 @@ static int local_bind_fail(lsql_stmt *st, int idx, int rc, size_t n)
     }
 }
 
-static int local_bind_int64(lsql_stmt *st, int idx, int64_t v)
+/* the typed binds, step and reset: local_ctl.h (inline, the core calls them
+ * directly too) */
+int local__bind_int64_checked(lsql_stmt *st, int idx, int64_t v)
 {
     int rc = sqlite3_bind_int64(SS(st), idx, v);
-    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, 0);
+    if (LSQL_UNLIKELY(rc != SQLITE_OK))
+        return local__bind_fail(st, idx, rc, 0);
+    st->be_nbind = st->nparams; /* bound: the statement is reset */
+    return LSQL_OK;
+}
+
+int local__bind_double_checked(lsql_stmt *st, int idx, double v)
+{
+    int rc = sqlite3_bind_double(SS(st), idx, v);
+    if (LSQL_UNLIKELY(rc != SQLITE_OK))
+        return local__bind_fail(st, idx, rc, 0);
+    st->be_nbind = st->nparams;
+    return LSQL_OK;
+}
+
+static int local_bind_int64(lsql_stmt *st, int idx, int64_t v)
+{
+    return local__bind_int64(st, idx, v);
 }
 
 static int local_bind_double(lsql_stmt *st, int idx, double v)
 {
-    int rc = sqlite3_bind_double(SS(st), idx, v);
-    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, 0);
+    return local__bind_double(st, idx, v);
 }
 
 static int local_bind_text(lsql_stmt *st, int idx, const char *p, size_t n, int lifetime)
 {
-    int rc = sqlite3_bind_text64(SS(st), idx, p ? p : "", n,
-                                 lifetime == LSQL_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT,
-                                 SQLITE_UTF8);
-    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local_bind_fail(st, idx, rc, n);
+    return local__bind_text(st, idx, p ? p : "", n, lifetime);
 }
 
 static int local_param_count(const lsql_stmt *st)
@@ -395,23 +405,18 @@ static int local_param_index(const lsql_stmt *st, const char *name)
     return sqlite3_bind_parameter_index(SS(st), name);
 }
 
-static int local_step(lsql_stmt *st)
+int local__step_end(lsql_stmt *st, int rc)
 {
     local_conn *lc = LC(st->conn);
-    local__op_begin(lc); /* an interrupt from now on cancels this step's lock waits */
-    int rc = sqlite3_step(SS(st));
-    local__op_end(lc);
     local__busy_pragma_done(lc, rc == SQLITE_ROW || rc == SQLITE_DONE); /* if re-prepared */
-    if (LSQL_LIKELY(rc == SQLITE_ROW))
-        return LSQL_ROW;
-    if (rc == SQLITE_DONE)
-        return LSQL_DONE;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc;
     /* [txn] retryable rule inside transactions, READ_ONLY transactions */
-    return lsql__txn_step_error(st->conn,
-                                local__error(LC(st->conn)->db, rc, &st->conn->last, NULL));
+    return lsql__txn_step_error(st->conn, local__error(lc->db, rc, &st->conn->last, NULL));
 }
 
-static void local_reset(lsql_stmt *st) { sqlite3_reset(SS(st)); }
+static int local_step(lsql_stmt *st) { return local__step(st); }
+static void local_reset(lsql_stmt *st) { local__reset(st); }
 static void local_clear_bindings(lsql_stmt *st) { sqlite3_clear_bindings(SS(st)); }
 
 static int local_column_count(const lsql_stmt *st)

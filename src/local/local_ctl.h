@@ -69,16 +69,104 @@ static inline void local__busy_pragma_done(local_conn *lc, bool ok)
 }
 
 /* Brackets an operation that may wait for a lock; nested calls count. */
+static inline void local__ctl_op_begin(local_ctl *x)
+{
+    if (LSQL_LIKELY(x->depth == 0))
+        x->op_gen = atomic_load_explicit(&x->gen, memory_order_relaxed);
+    x->depth++;
+}
+static inline void local__ctl_op_end(local_ctl *x)
+{
+    x->depth--;
+}
 static inline void local__op_begin(local_conn *lc)
 {
-    local_ctl *x = lc->ctl;
-    if (x->depth++ == 0)
-        x->op_gen = atomic_load_explicit(&x->gen, memory_order_relaxed);
+    local__ctl_op_begin(lc->ctl);
 }
 static inline void local__op_end(local_conn *lc)
 {
-    lc->ctl->depth--;
+    local__ctl_op_end(lc->ctl);
 }
+
+/* ---- the explicit prepared path ---------------------------------------------
+ * local.c's bind_int64/bind_double/bind_text/step/reset ops are these inline
+ * functions, and the core calls them directly for a connection of this
+ * backend (c->be == &lsql__local_backend): one call level and one indirect
+ * call less per operation. Only the common case is inline.
+ *
+ * st->be_nbind: while the native statement is known to be reset (SQLite's
+ * READY state: sqlite3_reset, or a bind that succeeded, since the last
+ * sqlite3_step), the parameter count, else 0. A typed bind of a parameter in
+ * 1..be_nbind cannot fail (SQLite's binds of integers and doubles fail only
+ * for a statement that is not reset or an index out of range), so it is a
+ * tail call into SQLite; any other goes through the checked path. Every
+ * step and reset of an lsql statement goes through local__step /
+ * local__reset, which keep it. */
+_Static_assert(SQLITE_ROW == LSQL_ROW && SQLITE_DONE == LSQL_DONE && SQLITE_OK == LSQL_OK,
+               "lsql step codes are SQLite's");
+
+/* The checked binds (local.c): on success they record that the statement is
+ * reset (be_nbind); on failure they fill c->last and return the lsql code. */
+int local__bind_int64_checked(lsql_stmt *st, int idx, int64_t v) LSQL_NOINLINE;
+int local__bind_double_checked(lsql_stmt *st, int idx, double v) LSQL_NOINLINE;
+/* A failed sqlite3_bind_* (rc) of parameter idx (n: the value's size): fills
+ * c->last and returns the lsql code. */
+int local__bind_fail(lsql_stmt *st, int idx, int rc, size_t n) LSQL_COLD;
+/* The end of a step that gave neither a row nor DONE, or compiled a PRAGMA
+ * busy_timeout: completes the PRAGMA, maps an error (c->last, the
+ * transaction rules) and returns the lsql code. */
+int local__step_end(lsql_stmt *st, int rc) LSQL_COLD;
+
+static inline int local__bind_int64(lsql_stmt *st, int idx, int64_t v)
+{
+    if (LSQL_LIKELY((unsigned)idx - 1u < (unsigned)st->be_nbind))
+        return sqlite3_bind_int64(SS(st), idx, v); /* SQLITE_OK */
+    return local__bind_int64_checked(st, idx, v);
+}
+
+static inline int local__bind_double(lsql_stmt *st, int idx, double v)
+{
+    if (LSQL_LIKELY((unsigned)idx - 1u < (unsigned)st->be_nbind))
+        return sqlite3_bind_double(SS(st), idx, v); /* SQLITE_OK */
+    return local__bind_double_checked(st, idx, v);
+}
+
+/* p: not NULL (the core maps a NULL empty text to ""). Text can fail even
+ * on a reset statement (too big, out of memory): always checked. */
+static inline int local__bind_text(lsql_stmt *st, int idx, const char *p, size_t n,
+                                   int lifetime)
+{
+    int rc = sqlite3_bind_text64(SS(st), idx, p, n,
+                                 lifetime == LSQL_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
+    return LSQL_LIKELY(rc == SQLITE_OK) ? LSQL_OK : local__bind_fail(st, idx, rc, n);
+}
+
+/* One step, inside the interrupt bracket (an interrupt from its start on
+ * cancels its lock waits): LSQL_ROW / LSQL_DONE, or an error code with
+ * c->last filled. */
+static inline int local__step(lsql_stmt *st)
+{
+    local_ctl *x = LC(st->conn)->ctl;
+    st->be_nbind = 0;
+    local__ctl_op_begin(x);
+    int rc = sqlite3_step(SS(st));
+    local__ctl_op_end(x);
+    if (LSQL_LIKELY(!x->busy_pragma)) {
+        if (LSQL_LIKELY(rc == SQLITE_DONE))
+            return LSQL_DONE;
+        if (LSQL_LIKELY(rc == SQLITE_ROW))
+            return LSQL_ROW;
+    }
+    return local__step_end(st, rc);
+}
+
+static inline void local__reset(lsql_stmt *st)
+{
+    sqlite3_reset(SS(st));
+    st->be_nbind = st->nparams; /* reset, whatever sqlite3_reset returns */
+}
+
 /* True when operation started at generation `gen0` has been interrupted. */
 static inline bool local__interrupted_since(const local_conn *lc, unsigned gen0)
 {

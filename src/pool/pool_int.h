@@ -4,9 +4,10 @@
  * txn_state, close), so it works unchanged for every backend.
  *
  * Locking: one mutex per pool guards every field below except `opts`,
- * `db`, `rdb`, `split` (fixed at open). Connections are opened, pinged, reset and
- * closed OUTSIDE the mutex; only list and counter updates happen under it,
- * so the maintenance step and slow connects never block acquirers.
+ * `db`, `rdb`, `split`, `spin`, `overtake_ns` (fixed at open). Connections
+ * are opened, pinged, reset and closed OUTSIDE the mutex; only list and
+ * counter updates happen under it, so the maintenance step and slow
+ * connects never block acquirers.
  */
 #ifndef LSQL_POOL_INT_H
 #define LSQL_POOL_INT_H
@@ -47,10 +48,12 @@ typedef struct pool_entry {
 typedef struct pool_waiter {
     struct pool_waiter *prev, *next;
     pthread_cond_t cv;    /* CLOCK_MONOTONIC */
+    int64_t since_ns;     /* when it queued (pool__wq_starving) */
     pool_entry *granted;  /* a connection handed over by a release */
     bool slot;            /* permission to open a new connection */
     bool closed;          /* the pool was closed */
-    /* set (release order) after one of the three above, under the mutex:
+    bool woken;           /* a connection went idle: retry the idle list */
+    /* set (release order) after one of the four above, under the mutex:
      * lets the head waiter spin on it without the mutex before sleeping */
     atomic_bool ready;
 } pool_waiter;
@@ -64,6 +67,7 @@ struct pool_set {
     pool_entry *idle_head, *idle_tail; /* head: most recently released */
     pool_waiter *wq_head, *wq_tail;    /* FIFO */
     int nwait;
+    bool wake_pending; /* the head waiter was woken and has not retried yet */
 };
 
 /* Wait-time histogram: log-linear buckets, 8 per power of two (<= 12.5%
@@ -91,6 +95,8 @@ struct lsql_pool {
     lsql_pool_opts opts; /* normalised: defaults applied */
     bool split;
     bool spin; /* more than one CPU: the head waiter spins before sleeping */
+    /* opts.overtake_ms in ns; 0: never (strict FIFO hand-over) */
+    int64_t overtake_ns;
     int nsets;
     pool_set sets[2]; /* [0]: general or readers, [1]: the writer (split) */
 
@@ -138,6 +144,13 @@ void pool__wq_remove(pool_set *s, pool_waiter *w);
 bool pool__wq_wait(lsql_pool *p, pool_waiter *w, bool head, int64_t deadline_ns);
 /* Hands entry e (already counted in use) to the head waiter; false if none. */
 bool pool__wq_grant_conn(pool_set *s, pool_entry *e);
+/* True when the head waiter has waited bound_ns or more (overtake_ms):
+ * released connections then go straight to it and newcomers queue behind
+ * it. bound_ns 0: whenever anyone waits (strict FIFO). */
+bool pool__wq_starving(const pool_set *s, int64_t now, int64_t bound_ns);
+/* A connection of s went idle: wakes the head waiter to retry the idle
+ * list, unless one is already on its way. */
+void pool__wq_wake(pool_set *s);
 /* Gives the head waiter the right to open a connection in a free slot;
  * false if nobody waits. */
 bool pool__wq_grant_slot(pool_set *s);

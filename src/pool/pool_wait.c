@@ -1,8 +1,12 @@
 /* pool_wait.c -- the FIFO queue of threads waiting in lsql_pool_acquire.
  * Each waiter has its own condition variable (CLOCK_MONOTONIC), so a
- * release wakes exactly the waiter it serves: strict first come, first
- * served, no thundering herd. Everything here runs under the pool mutex,
- * except the head waiter's short spin on its `ready` flag (pool__wq_wait). */
+ * release wakes exactly one waiter, the oldest: first come, first served
+ * among waiters, no thundering herd. A release either wakes it to retry the
+ * idle list (pool__wq_wake: a newcomer may get there first; the waiter keeps
+ * its place) or, once it has waited overtake_ms, hands the connection
+ * to it directly (pool__wq_grant_conn). Everything here runs under the pool
+ * mutex, except the head waiter's short spin on its `ready` flag
+ * (pool__wq_wait). */
 #include "pool_int.h"
 
 #include <errno.h>
@@ -14,6 +18,8 @@ int pool__waiter_init(pool_waiter *w)
     w->granted = NULL;
     w->slot = false;
     w->closed = false;
+    w->woken = false;
+    w->since_ns = 0;
     atomic_init(&w->ready, false);
     pthread_condattr_t a;
     if (pthread_condattr_init(&a))
@@ -82,7 +88,7 @@ bool pool__wq_wait(lsql_pool *p, pool_waiter *w, bool head, int64_t deadline_ns)
         }
         pthread_mutex_lock(&p->mu);
     }
-    while (!w->granted && !w->slot && !w->closed) {
+    while (!w->granted && !w->slot && !w->closed && !w->woken) {
         if (deadline_ns < 0) {
             pthread_cond_wait(&w->cv, &p->mu);
             continue;
@@ -91,7 +97,7 @@ bool pool__wq_wait(lsql_pool *p, pool_waiter *w, bool head, int64_t deadline_ns)
         ts.tv_sec = (time_t)(deadline_ns / 1000000000);
         ts.tv_nsec = (long)(deadline_ns % 1000000000);
         int rc = pthread_cond_timedwait(&w->cv, &p->mu, &ts);
-        if (rc == ETIMEDOUT && !w->granted && !w->slot && !w->closed)
+        if (rc == ETIMEDOUT && !w->granted && !w->slot && !w->closed && !w->woken)
             return false;
     }
     return true;
@@ -109,6 +115,22 @@ bool pool__wq_grant_conn(pool_set *s, pool_entry *e)
     atomic_store_explicit(&w->ready, true, memory_order_release);
     pthread_cond_signal(&w->cv);
     return true;
+}
+
+bool pool__wq_starving(const pool_set *s, int64_t now, int64_t bound_ns)
+{
+    return s->wq_head && now - s->wq_head->since_ns >= bound_ns;
+}
+
+void pool__wq_wake(pool_set *s)
+{
+    pool_waiter *w = s->wq_head;
+    if (!w || s->wake_pending)
+        return;
+    s->wake_pending = true;
+    w->woken = true;
+    atomic_store_explicit(&w->ready, true, memory_order_release);
+    pthread_cond_signal(&w->cv);
 }
 
 bool pool__wq_grant_slot(pool_set *s)

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const names[] = {
     "SQLITE_OK",       "SQLITE_ERROR",    "SQLITE_INTERNAL", "SQLITE_PERM",
@@ -38,6 +39,9 @@ void lsqld_xerr_from_lsql(xerr *e, const lsql_error *err, int during_prepare)
     e->busy = err->sqlite_code != 0 && base == LSQL_BUSY;
     snprintf(e->message, sizeof e->message, "%s", err->message);
     if (during_prepare && base == LSQL_ERROR && err->offset >= 0) {
+        /* as sqld: the position where SQLite located the error */
+        size_t n = strlen(e->message);
+        snprintf(e->message + n, sizeof e->message - n, " (at offset %d)", err->offset);
         e->code = "SQL_INPUT_ERROR";
         return;
     }

@@ -3,6 +3,7 @@
  * answer with a fresh baton. */
 #include "exec.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,8 @@ static void unpin(xctx *x)
     }
 }
 
-/* Runs a batch in OUT_RESULT (a BatchResult object) or OUT_CURSOR mode. */
-static int run_batch(xctx *x, const hrana_batch *bt, int mode, xerr *fatal)
+/* Runs a batch: a BatchResult object. */
+static int run_batch(xctx *x, const hrana_batch *bt, xerr *fatal)
 {
     hrana_buf *b = x->b;
     lsqld_stream *S = x->st;
@@ -98,8 +99,8 @@ static int run_batch(xctx *x, const hrana_batch *bt, int mode, xerr *fatal)
     size_t mark0 = b->len;
     int start_ac = autocommit(S);
     unsigned char *outcome = calloc(n ? n : 1, 1);
-    xerr **errs = mode == OUT_RESULT ? calloc(n ? n : 1, sizeof *errs) : NULL;
-    if (!outcome || (mode == OUT_RESULT && !errs)) {
+    xerr **errs = calloc(n ? n : 1, sizeof *errs);
+    if (!outcome || !errs) {
         free(outcome);
         free(errs);
         return lsqld_xfail(fatal, "INTERNAL_ERROR", "out of memory");
@@ -108,26 +109,19 @@ static int run_batch(xctx *x, const hrana_batch *bt, int mode, xerr *fatal)
 again:;
     unsigned long commits0 = x->commits;
     int retry = 0;
-    if (mode == OUT_RESULT)
-        hrana_buf_puts(b, "{\"step_results\":[");
+    hrana_buf_puts(b, "{\"step_results\":[");
     for (size_t i = 0; i < n; i++) {
         const hrana_step *step = &bt->steps[i];
-        if (mode == OUT_RESULT && i)
+        if (i)
             hrana_buf_putc(b, ',');
-        if (!S->conn) { /* a ROLLBACK cannot close it, but be safe */
+        /* !S->conn: a ROLLBACK cannot close it, but be safe */
+        if (!S->conn || (step->cond && !eval(step->cond, outcome, S))) {
             outcome[i] = 0;
-            if (mode == OUT_RESULT)
-                hrana_buf_put(b, "null", 4);
-            continue;
-        }
-        if (step->cond && !eval(step->cond, outcome, S)) {
-            outcome[i] = 0;
-            if (mode == OUT_RESULT)
-                hrana_buf_put(b, "null", 4);
+            hrana_buf_put(b, "null", 4);
             continue;
         }
         xerr e;
-        if (lsqld_run_stmt(x, &step->stmt, mode, (uint32_t)i, &e) == 0) {
+        if (lsqld_run_stmt(x, &step->stmt, OUT_RESULT, (uint32_t)i, &e) == 0) {
             outcome[i] = 1;
             continue;
         }
@@ -137,44 +131,33 @@ again:;
             break;
         }
         lsqld_metrics_error(&x->srv->metrics, e.code);
-        if (mode == OUT_RESULT) {
-            hrana_buf_put(b, "null", 4);
-            errs[i] = malloc(sizeof **errs);
-            if (errs[i])
-                *errs[i] = e;
-        } else {
-            hrana_buf_puts(b, "{\"type\":\"step_error\",\"step\":");
-            hrana_put_u64(b, i);
-            hrana_buf_puts(b, ",\"error\":");
-            hrana_encode_error(b, e.message, e.code);
-            hrana_buf_puts(b, "}\n");
-        }
+        hrana_buf_put(b, "null", 4);
+        errs[i] = malloc(sizeof **errs);
+        if (errs[i])
+            *errs[i] = e;
     }
     if (retry) {
         attempt = 1;
         hrana_buf_truncate(b, mark0);
         memset(outcome, 0, n ? n : 1);
-        if (errs)
-            for (size_t i = 0; i < n; i++) {
-                free(errs[i]);
-                errs[i] = NULL;
-            }
+        for (size_t i = 0; i < n; i++) {
+            free(errs[i]);
+            errs[i] = NULL;
+        }
         goto again;
     }
     unpin(x);
-    if (mode == OUT_RESULT) {
-        hrana_buf_puts(b, "],\"step_errors\":[");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                hrana_buf_putc(b, ',');
-            if (errs[i])
-                hrana_encode_error(b, errs[i]->message, errs[i]->code);
-            else
-                hrana_buf_put(b, "null", 4);
-            free(errs[i]);
-        }
-        hrana_buf_puts(b, "]}");
+    hrana_buf_puts(b, "],\"step_errors\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hrana_buf_putc(b, ',');
+        if (errs[i])
+            hrana_encode_error(b, errs[i]->message, errs[i]->code);
+        else
+            hrana_buf_put(b, "null", 4);
+        free(errs[i]);
     }
+    hrana_buf_puts(b, "]}");
     free(errs);
     free(outcome);
     return 0;
@@ -263,7 +246,7 @@ static void run_request(xctx *x, const hrana_request *r)
         break;
     case HRANA_REQ_BATCH:
         hrana_buf_puts(b, ",\"result\":");
-        rc = run_batch(x, &r->batch, OUT_RESULT, &e);
+        rc = run_batch(x, &r->batch, &e);
         break;
     case HRANA_REQ_SEQUENCE:
         rc = lsqld_resolve_sql(x, r->sql, r->has_sql_id, r->sql_id, &sql, &n, &e);
@@ -409,33 +392,190 @@ void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int acce
     finish(&b, out, "application/json");
 }
 
-void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access,
-                       lsqld_reply *out)
-{
+/* ---- cursors ---------------------------------------------------------------
+ *
+ * POST /v3/cursor streams its body: the HTTP layer asks for bytes
+ * (lsqld_cursor_read, in the connection's own thread) and the batch runs as
+ * far as needed to give them: up to CURSOR_CHUNK bytes of lines at a time,
+ * a statement pausing after a row and going on at the next read. The head
+ * line carries the stream's next baton, issued at the start; the stream
+ * stays in use (BATON_REUSED for a request naming it) until the batch has
+ * ended, and is given back before the last bytes are handed out, so that a
+ * client that has read the whole body finds it free. A cursor freed before
+ * its end (the client went away) closes its stream: rolled back, the write
+ * lock given back. */
+
+#define CURSOR_CHUNK (16u * 1024)
+
+struct lsqld_cursor {
+    lsqld_server *s;
+    lsqld_stream *S;     /* NULL once given back */
     hrana_cursor_req req;
-    hrana_status st;
-    if (hrana_decode_cursor_req(body, len, &s->cfg.limits, &req, &st) != HRANA_OK) {
-        decode_failed(out, &st);
-        return;
-    }
-    lsqld_stream *S;
-    if (take_stream(s, req.baton, access, &S, out)) {
-        hrana_cursor_req_free(&req);
-        return;
-    }
-    hrana_buf b;
+    hrana_buf b;         /* lines not yet handed out */
+    size_t rd;           /* bytes of b handed out */
+    uint64_t base;       /* bytes handed out before b's first byte */
+    uint64_t batch_at;   /* where the batch's lines start (after the head) */
     xctx x;
-    size_t slot;
-    begin_response(s, S, &b, &x, &slot);
-    hrana_buf_puts(&b, "}\n");
-    xerr e;
-    lsqld_metrics_stream_req(&s->metrics, HRANA_REQ_BATCH, 0);
-    if (run_batch(&x, &req.batch, OUT_CURSOR, &e)) {
-        hrana_buf_puts(&b, "{\"type\":\"error\",\"error\":");
-        hrana_encode_error(&b, e.message, e.code);
-        hrana_buf_puts(&b, "}\n");
+    unsigned char *outcome; /* per step: 0 not run, 1 ok, 2 error */
+    size_t i;            /* the step running (run.st) or next */
+    lsqld_run run;
+    int start_ac, attempt;
+    unsigned long commits0;
+    int done;            /* the batch ended and the stream was given back */
+};
+
+int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
+                      lsqld_cursor **out, lsqld_reply *err)
+{
+    lsqld_cursor *c = calloc(1, sizeof *c);
+    if (!c) {
+        lsqld_reply_error(err, 500, "INTERNAL_ERROR", "out of memory");
+        return -1;
     }
-    fill_baton(s, S, &b, slot);
-    hrana_cursor_req_free(&req);
-    finish(&b, out, "text/plain");
+    hrana_status st;
+    if (hrana_decode_cursor_req(body, len, &s->cfg.limits, &c->req, &st) != HRANA_OK) {
+        decode_failed(err, &st);
+        free(c);
+        return -1;
+    }
+    size_t n = c->req.batch.nsteps;
+    c->outcome = calloc(n ? n : 1, 1);
+    if (!c->outcome) {
+        lsqld_reply_error(err, 500, "INTERNAL_ERROR", "out of memory");
+        hrana_cursor_req_free(&c->req);
+        free(c);
+        return -1;
+    }
+    if (take_stream(s, c->req.baton, access, &c->S, err)) {
+        free(c->outcome);
+        hrana_cursor_req_free(&c->req);
+        free(c);
+        return -1;
+    }
+    c->s = s;
+    /* a line may be max_response long (the per-line limit) */
+    hrana_buf_init(&c->b, s->cfg.max_response + RESPONSE_RESERVE);
+    hrana_buf_reserve(&c->b, 2 * CURSOR_CHUNK);
+    c->x = (xctx){.srv = s, .st = c->S, .b = &c->b, .max_response = s->cfg.max_response};
+    char baton[LSQLD_BATON_LEN + 1];
+    lsqld_stream_issue_baton(s, c->S, baton);
+    hrana_buf_puts(&c->b, "{\"baton\":\"");
+    hrana_buf_put(&c->b, baton, LSQLD_BATON_LEN);
+    hrana_buf_puts(&c->b, "\",\"base_url\":null}\n");
+    c->batch_at = c->b.len;
+    c->start_ac = autocommit(c->S);
+    c->commits0 = c->x.commits;
+    lsqld_metrics_stream_req(&s->metrics, HRANA_REQ_BATCH, 0);
+    *out = c;
+    return 0;
+}
+
+/* The batch ended: the stream is given back (its baton was issued). */
+static void cursor_end(lsqld_cursor *c)
+{
+    unpin(&c->x);
+    lsqld_stream_release_issued(c->s, c->S);
+    c->S = NULL;
+    c->x.st = NULL;
+    c->done = 1;
+}
+
+static void cursor_step_failed(lsqld_cursor *c, xerr *e)
+{
+    xctx *x = &c->x;
+    size_t n = c->req.batch.nsteps;
+    c->outcome[c->i] = 2;
+    /* the BUSY retry runs the batch again from its start: only while none
+     * of its lines has been handed out */
+    if (c->base + c->rd <= c->batch_at &&
+        prepare_retry(x, e, c->start_ac, x->commits != c->commits0, c->attempt)) {
+        c->attempt = 1;
+        hrana_buf_truncate(&c->b, (size_t)(c->batch_at - c->base));
+        memset(c->outcome, 0, n ? n : 1);
+        c->i = 0;
+        c->commits0 = x->commits;
+        return;
+    }
+    lsqld_metrics_error(&c->s->metrics, e->code);
+    hrana_buf_puts(&c->b, "{\"type\":\"step_error\",\"step\":");
+    hrana_put_u64(&c->b, c->i);
+    hrana_buf_puts(&c->b, ",\"error\":");
+    hrana_encode_error(&c->b, e->message, e->code);
+    hrana_buf_puts(&c->b, "}\n");
+    c->i++;
+}
+
+/* Runs the batch until CURSOR_CHUNK bytes of lines are ready or it ends. */
+static void cursor_produce(lsqld_cursor *c)
+{
+    xctx *x = &c->x;
+    const hrana_batch *bt = &c->req.batch;
+    while (!c->done && c->b.len < CURSOR_CHUNK && !c->b.overflow) {
+        xerr e;
+        if (!c->run.st) {
+            if (c->i >= bt->nsteps) {
+                cursor_end(c);
+                break;
+            }
+            const hrana_step *step = &bt->steps[c->i];
+            /* !conn: a ROLLBACK cannot close it, but be safe */
+            if (!c->S->conn || (step->cond && !eval(step->cond, c->outcome, c->S))) {
+                c->outcome[c->i++] = 0;
+                continue;
+            }
+            if (lsqld_stmt_start(x, &step->stmt, OUT_CURSOR, (uint32_t)c->i, &c->run, &e)) {
+                cursor_step_failed(c, &e);
+                continue;
+            }
+        }
+        int rc = lsqld_stmt_resume(x, &c->run, CURSOR_CHUNK, &e);
+        if (rc == 0)
+            c->outcome[c->i++] = 1;
+        else if (rc < 0)
+            cursor_step_failed(c, &e);
+        /* rc == 1: paused, the chunk is full */
+    }
+}
+
+long lsqld_cursor_read(lsqld_cursor *c, char *buf, size_t max)
+{
+    if (c->rd == c->b.len) {
+        c->base += c->b.len;
+        c->rd = 0;
+        hrana_buf_truncate(&c->b, 0);
+        cursor_produce(c);
+        if (c->b.overflow) /* out of memory: the body cannot be finished */
+            return -1;
+    }
+    size_t n = c->b.len - c->rd;
+    if (n > max)
+        n = max;
+    if (n > LONG_MAX)
+        n = LONG_MAX;
+    memcpy(buf, c->b.p + c->rd, n);
+    c->rd += n;
+    return (long)n;
+}
+
+void lsqld_cursor_free(lsqld_cursor *c)
+{
+    if (!c)
+        return;
+    if (!c->done) {
+        /* the client went away (or the body could not be sent): the stream
+         * is closed -- its transaction rolled back, the write lock given
+         * back -- since the client cannot know where the batch stopped */
+        lsqld_stmt_abandon(&c->x, &c->run);
+        c->x.pin_writer = 0;
+        lsqld_stream_close_conn(c->s, c->S);
+        c->S->closed = 1;
+        lsqld_log(&c->s->log, LSQLD_LOG_DEBUG,
+                  "cursor ended before its last step (client gone): stream %llu closed",
+                  (unsigned long long)c->S->id);
+        lsqld_stream_release_issued(c->s, c->S);
+    }
+    hrana_buf_free(&c->b);
+    hrana_cursor_req_free(&c->req);
+    free(c->outcome);
+    free(c);
 }

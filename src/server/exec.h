@@ -27,8 +27,36 @@ typedef struct xctx {
 #define OUT_CURSOR 1 /* step_begin, row..., step_end lines */
 #define OUT_NONE 2   /* nothing (sequence) */
 
+/* A statement being run, resumable: a cursor stops after a row to send
+ * what it has and goes on when the client has taken it. */
+typedef struct lsqld_run {
+    lsql_stmt *st;      /* NULL once ended */
+    int bk, mode, want_rows;
+    uint32_t step;
+    int readonly, kind, writes, plain_vacuum;
+    int64_t before;     /* total_changes before it */
+    int ac_before;
+    int64_t t0;         /* start (query_duration_ms) */
+    int64_t used_ms;    /* time spent stepping (the statement time limit) */
+    size_t mark;        /* where its output starts in the buffer (not for cursors) */
+    int ncols;
+    int started;        /* the columns are written (after the first step) */
+    int big;            /* RESPONSE_TOO_LARGE: stepping on without output */
+    size_t nrows, stepped;
+    unsigned backoff_ms, waited_ms;
+} lsqld_run;
+
 /* exec_stmt.c */
+/* Runs one statement to its end (its result written in `mode`). */
 int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *e);
+/* The same in pieces: start (resolve, prepare, bind, write lock; nothing
+ * written yet), then resume until it ends (0, or -1 with *e; the statement
+ * is ended either way) or until the buffer holds pause_at bytes after a row
+ * (1: resume it later, or abandon it). */
+int lsqld_stmt_start(xctx *x, const hrana_stmt *s, int mode, uint32_t step, lsqld_run *r,
+                     xerr *e);
+int lsqld_stmt_resume(xctx *x, lsqld_run *r, size_t pause_at, xerr *e);
+void lsqld_stmt_abandon(xctx *x, lsqld_run *r);
 int lsqld_run_sequence(xctx *x, const char *sql, size_t n, xerr *e);
 int lsqld_describe(xctx *x, const char *sql, size_t n, xerr *e);
 /* Takes the write lock for the stream (wait bounded by writer_timeout_ms). */
@@ -56,8 +84,18 @@ typedef struct lsqld_reply {
 /* exec.c */
 void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
                          lsqld_reply *out);
-void lsqld_exec_cursor(lsqld_server *s, const char *body, size_t len, int access,
-                       lsqld_reply *out);
+/* A cursor (POST /v3/cursor) whose body is produced as it is read. */
+typedef struct lsqld_cursor lsqld_cursor;
+/* Decodes the request and takes its stream (in use until the batch ends):
+ * 0 and *out, or -1 with the error answer in *err. */
+int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
+                      lsqld_cursor **out, lsqld_reply *err);
+/* The next bytes of the body (at most max): > 0, 0 at its end, -1 when it
+ * cannot be finished. Runs the batch as far as needed (blocks meanwhile). */
+long lsqld_cursor_read(lsqld_cursor *c, char *buf, size_t max);
+/* Frees the cursor; one freed before its end (client gone) closes its
+ * stream. */
+void lsqld_cursor_free(lsqld_cursor *c);
 /* {"message":..,"code":..} with the given status. */
 void lsqld_reply_error(lsqld_reply *out, int status, const char *code, const char *message);
 

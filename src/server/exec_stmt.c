@@ -4,6 +4,8 @@
 #include "exec.h"
 #include "sqltext.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +74,20 @@ static void after_stmt(xctx *x)
     }
 }
 
-/* Prepares the first statement of sql[0..n). *out NULL when there is none;
- * *used = bytes consumed (up to the tail); *bk = its BEGIN kind. */
-static int prepare_one(xctx *x, const char *sql, size_t n, unsigned flags, lsql_stmt **out,
-                       size_t *used, int *bk, xerr *e)
+/* A refusal of lsqld's authorizer: its reason instead of SQLite's "not
+ * authorized". */
+static void explain_denial(lsqld_pconn *pc, xerr *e)
+{
+    if (pc->denied && e->code && !strcmp(e->code, "SQLITE_AUTH"))
+        snprintf(e->message, sizeof e->message, "%s", pc->denied);
+}
+
+/* Prepares the first statement of sql[0..n), which starts at byte `base`
+ * of the client's text (error offsets count from there). *out NULL when
+ * there is none; *used = bytes consumed (up to the tail); *bk = its BEGIN
+ * kind. */
+static int prepare_one(xctx *x, const char *sql, size_t n, size_t base, unsigned flags,
+                       lsql_stmt **out, size_t *used, int *bk, xerr *e)
 {
     size_t end = n;
     *bk = lsqld_sql_begin_kind(sql, n, 0, &end);
@@ -87,11 +99,15 @@ static int prepare_one(xctx *x, const char *sql, size_t n, unsigned flags, lsql_
     }
     lsql_error err;
     const char *tail = NULL;
+    x->st->pc->denied = NULL;
     int rc = lsql_prepare(x->st->conn, text, (int)len, flags | LSQL_PREPARE_ALLOW_EMPTY, out, &tail,
                           &err);
     if (rc != LSQL_OK) {
         lsqld_pconn_note_error(x->st->pc, rc);
+        if (err.offset >= 0 && text == sql && base <= (size_t)(INT_MAX - err.offset))
+            err.offset += (int)base;
         lsqld_xerr_from_lsql(e, &err, 1);
+        explain_denial(x->st->pc, e);
         return -1;
     }
     if (*bk == LSQLD_BEGIN_READONLY)
@@ -194,61 +210,102 @@ static int too_large(const xctx *x)
     return x->b->overflow || x->b->len > x->max_response;
 }
 
-/* Steps a prepared statement to completion, writing its result in `mode`. */
-static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step, int want_rows,
-                         xerr *e)
+/* The statement's end: finalized (back to the cache), the write lock and
+ * query_only looked after. */
+static void run_end(xctx *x, lsqld_run *r)
+{
+    x->st->pc->vacuum = 0;
+    if (r->st) {
+        lsql_finalize(r->st);
+        r->st = NULL;
+    }
+    after_stmt(x);
+}
+
+/* Everything before the first step of a prepared statement (owned by r
+ * from now on): what it will do, the write lock. On failure the statement
+ * is ended. */
+static int run_begin(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step, int want_rows,
+                     lsqld_run *r, xerr *e)
 {
     lsqld_stream *S = x->st;
-    lsqld_server *srv = x->srv;
-    hrana_buf *b = x->b;
+    memset(r, 0, sizeof *r);
+    r->st = st;
+    r->bk = bk;
+    r->mode = mode;
+    r->step = step;
+    r->want_rows = want_rows;
     lsql_stmt_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
     lsql_stmt_info_get(st, &info);
-    int writes = !info.readonly || bk == LSQLD_BEGIN_IMMEDIATE || bk == LSQLD_BEGIN_EXCLUSIVE;
-    x->last_readonly = !writes;
+    r->readonly = info.readonly;
+    r->kind = info.kind;
+    r->writes = !info.readonly || bk == LSQLD_BEGIN_IMMEDIATE || bk == LSQLD_BEGIN_EXCLUSIVE;
+    x->last_readonly = !r->writes;
+    const char *text = lsql_stmt_sql(st);
     /* what the connection must undo before another stream gets it */
     if (!(info.readonly && info.kind == LSQL_KIND_SELECT) && !info.is_explain) {
         S->pc->dirty = 1;
-        if (info.kind == LSQL_KIND_PRAGMA) {
-            const char *text = lsql_stmt_sql(st);
-            if (text && lsqld_sql_pragma_sets(text, strlen(text)))
-                S->pc->tainted = 1;
-        }
+        if (info.kind == LSQL_KIND_PRAGMA && text && lsqld_sql_pragma_sets(text, strlen(text)))
+            S->pc->tainted = 1;
     }
-    if (writes && S->access == LSQLD_ACCESS_RW && !S->ro_txn && lsqld_take_writer(x, e))
+    /* plain VACUUM attaches a temporary database while it runs (allowed by
+     * the authorizer, pool.c); VACUUM INTO does not qualify */
+    r->plain_vacuum = info.kind == LSQL_KIND_VACUUM && text &&
+                      lsqld_sql_is_plain_vacuum(text, strlen(text));
+    if (r->writes && S->access == LSQLD_ACCESS_RW && !S->ro_txn && lsqld_take_writer(x, e)) {
+        run_end(x, r);
         return -1;
+    }
+    lsql_total_changes(S->conn, &r->before);
+    r->ac_before = 1;
+    lsql_is_autocommit(S->conn, &r->ac_before);
+    r->t0 = lsqld_now_ms();
+    r->mark = x->b->len;
+    return 0;
+}
 
-    int64_t before = 0, after = 0;
-    lsql_total_changes(S->conn, &before);
-    int ac_before = 1;
-    lsql_is_autocommit(S->conn, &ac_before);
-    int64_t t0 = lsqld_now_ms();
-    size_t mark = b->len;
-    int ncols = lsql_column_count(st);
-    if (mode == OUT_RESULT) {
+/* The columns, written once the first step has run: a statement compiled
+ * again by that step (the schema changed since it was prepared) may have
+ * other columns than before it. */
+static void put_head(xctx *x, lsqld_run *r)
+{
+    hrana_buf *b = x->b;
+    r->ncols = lsql_column_count(r->st);
+    if (r->mode == OUT_RESULT) {
         hrana_buf_puts(b, "{\"cols\":");
-        put_cols(b, st, ncols);
+        put_cols(b, r->st, r->ncols);
         hrana_buf_puts(b, ",\"rows\":[");
-    } else if (mode == OUT_CURSOR) {
+    } else if (r->mode == OUT_CURSOR) {
         hrana_buf_puts(b, "{\"type\":\"step_begin\",\"step\":");
-        hrana_put_u64(b, step);
+        hrana_put_u64(b, r->step);
         hrana_buf_puts(b, ",\"cols\":");
-        put_cols(b, st, ncols);
+        put_cols(b, r->st, r->ncols);
         hrana_buf_puts(b, "}\n");
     }
-    S->pc->deadline_ms = srv->cfg.statement_timeout_ms
-                             ? t0 + (int64_t)srv->cfg.statement_timeout_ms
-                             : 0;
+    r->started = 1;
+}
+
+int lsqld_stmt_resume(xctx *x, lsqld_run *r, size_t pause_at, xerr *e)
+{
+    lsqld_stream *S = x->st;
+    lsqld_server *srv = x->srv;
+    hrana_buf *b = x->b;
+    lsql_stmt *st = r->st;
+    /* the time limit counts the time spent stepping, not the pauses of a
+     * cursor waiting for its client */
+    int64_t resumed = lsqld_now_ms();
+    unsigned limit = srv->cfg.statement_timeout_ms;
+    S->pc->deadline_ms = limit ? resumed + (int64_t)limit - r->used_ms : 0;
+    S->pc->vacuum = r->plain_vacuum;
+    S->pc->denied = NULL;
     lsql_error err;
     int rc;
-    size_t nrows = 0;
-    int big = 0, nomem = 0;
-    size_t stepped = 0;
-    unsigned backoff_ms = 0, waited_ms = 0;
+    int nomem = 0;
     for (;;) {
         rc = lsql_step(st, &err);
-        if (rc != LSQL_ROW) {
+        if (rc != LSQL_ROW && rc != LSQL_DONE) {
             /* A transaction upgrading from read to write gets an immediate
              * SQLITE_BUSY (SQLite calls no busy handler there) when some
              * connection holds the WAL write lock for an instant without
@@ -258,55 +315,82 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
              * BUSY_SNAPSHOT (the snapshot is stale: the batch retry handles
              * that) and not once rows were produced. */
             if (rc == LSQL_BUSY && err.sqlite_code == LSQL_BUSY && S->holds_writer &&
-                stepped == 0 && waited_ms < srv->cfg.writer_timeout_ms) {
+                r->stepped == 0 && r->waited_ms < srv->cfg.writer_timeout_ms) {
                 lsql_reset(st);
-                backoff_ms = backoff_ms ? (backoff_ms < 32 ? backoff_ms * 2 : 32) : 1;
-                usleep(backoff_ms * 1000u);
-                waited_ms += backoff_ms;
+                r->backoff_ms = r->backoff_ms ? (r->backoff_ms < 32 ? r->backoff_ms * 2 : 32) : 1;
+                usleep(r->backoff_ms * 1000u);
+                r->waited_ms += r->backoff_ms;
                 continue;
             }
             break;
         }
-        stepped++;
-        if (!want_rows || mode == OUT_NONE || big)
+        if (!r->started)
+            put_head(x, r);
+        if (rc == LSQL_DONE)
+            break;
+        r->stepped++;
+        if (!r->want_rows || r->mode == OUT_NONE || r->big)
             continue;
-        if (mode == OUT_RESULT) {
-            if (nrows)
+        size_t line = b->len;
+        if (r->mode == OUT_RESULT) {
+            if (r->nrows)
                 hrana_buf_putc(b, ',');
         } else {
             hrana_buf_puts(b, "{\"type\":\"row\",\"row\":");
         }
-        if (put_row(b, st, ncols)) {
+        if (put_row(b, st, r->ncols)) {
+            hrana_buf_truncate(b, line);
             nomem = 1;
             break;
         }
-        if (mode == OUT_CURSOR)
+        if (r->mode == OUT_CURSOR)
             hrana_buf_puts(b, "}\n");
-        nrows++;
-        if (too_large(x)) {
-            big = 1;
-            hrana_buf_truncate(b, mark);
-            if (info.readonly)
+        r->nrows++;
+        /* a result: the whole response is bounded; a cursor: each line */
+        if (r->mode == OUT_RESULT ? too_large(x)
+                                  : b->overflow || b->len - line > x->max_response) {
+            r->big = 1;
+            hrana_buf_truncate(b, r->mode == OUT_RESULT ? r->mark : line);
+            if (r->readonly)
                 break; /* nothing to finish: stop reading */
+            continue;
+        }
+        if (b->len >= pause_at) { /* a cursor: send what is there first */
+            S->pc->deadline_ms = 0;
+            S->pc->vacuum = 0;
+            r->used_ms += lsqld_now_ms() - resumed;
+            return 1;
         }
     }
     int64_t deadline = S->pc->deadline_ms;
     S->pc->deadline_ms = 0;
-    if (big || nomem) {
+    S->pc->vacuum = 0;
+    r->used_ms += lsqld_now_ms() - resumed;
+    /* a result is all or nothing; a cursor keeps the rows sent before the
+     * step's error */
+    if (r->big || nomem) {
         lsql_reset(st);
-        hrana_buf_truncate(b, mark);
+        if (r->mode != OUT_CURSOR)
+            hrana_buf_truncate(b, r->mark);
+        run_end(x, r);
         if (nomem) {
             S->pc->broken = 1;
             return lsqld_xfail(e, "SQLITE_NOMEM", "out of memory reading a column");
         }
+        if (r->mode == OUT_CURSOR)
+            return lsqld_xfail(e, "RESPONSE_TOO_LARGE",
+                               "a row of the result is larger than the limit of %zu bytes",
+                               x->max_response);
         return lsqld_xfail(e, "RESPONSE_TOO_LARGE",
                            "the result is larger than the response limit of %zu bytes",
                            x->max_response);
     }
     if (rc != LSQL_DONE) {
-        hrana_buf_truncate(b, mark);
+        if (r->mode != OUT_CURSOR)
+            hrana_buf_truncate(b, r->mark);
         lsqld_pconn_note_error(S->pc, rc);
         lsqld_xerr_from_lsql(e, &err, 0);
+        explain_denial(S->pc, e);
         if (LSQL_CLASS(rc) == LSQL_INTERRUPTED && deadline && lsqld_now_ms() > deadline)
             snprintf(e->message, sizeof e->message,
                      "interrupted: the statement ran longer than the limit of %u ms",
@@ -315,24 +399,26 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
                  atomic_load(&srv->interrupt_all))
             snprintf(e->message, sizeof e->message, "interrupted: the server is shutting down");
         lsql_reset(st);
+        run_end(x, r);
         return -1;
     }
+    int64_t after = 0;
     lsql_total_changes(S->conn, &after);
     int64_t affected = 0, rowid = 0;
-    if (after != before)
+    if (after != r->before)
         lsql_changes(S->conn, &affected);
-    int has_rowid = info.kind == LSQL_KIND_INSERT && after != before;
+    int has_rowid = r->kind == LSQL_KIND_INSERT && after != r->before;
     if (has_rowid)
         lsql_last_insert_rowid(S->conn, &rowid);
-    if (mode == OUT_RESULT) {
+    if (r->mode == OUT_RESULT) {
         hrana_buf_puts(b, "],\"affected_row_count\":");
         hrana_put_i64(b, affected);
         hrana_buf_puts(b, ",\"last_insert_rowid\":");
         put_rowid(b, has_rowid, rowid);
         hrana_buf_puts(b, ",\"rows_read\":0,\"rows_written\":0,\"query_duration_ms\":");
-        hrana_put_i64(b, lsqld_now_ms() - t0);
+        hrana_put_i64(b, lsqld_now_ms() - r->t0);
         hrana_buf_putc(b, '}');
-    } else if (mode == OUT_CURSOR) {
+    } else if (r->mode == OUT_CURSOR) {
         hrana_buf_puts(b, "{\"type\":\"step_end\",\"affected_row_count\":");
         hrana_put_i64(b, affected);
         hrana_buf_puts(b, ",\"last_insert_rowid\":");
@@ -341,18 +427,29 @@ static int exec_prepared(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step
     }
     int ac_after = 1;
     lsql_is_autocommit(S->conn, &ac_after);
-    if (ac_after && (writes || !ac_before))
+    if (ac_after && (r->writes || !r->ac_before))
         x->commits++; /* it wrote in autocommit mode or ended a transaction */
-    if (bk == LSQLD_BEGIN_READONLY || bk == LSQLD_BEGIN_TXN_READONLY) {
+    if (r->bk == LSQLD_BEGIN_READONLY || r->bk == LSQLD_BEGIN_TXN_READONLY) {
         /* enforce the read-only transaction until it ends (after_stmt) */
         if (lsql_exec(S->conn, "PRAGMA query_only=ON", NULL, 0, NULL, &err) == LSQL_OK)
             S->ro_txn = 1;
     }
+    run_end(x, r);
     return 0;
 }
 
-int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *e)
+void lsqld_stmt_abandon(xctx *x, lsqld_run *r)
 {
+    if (!r->st)
+        return;
+    lsql_reset(r->st);
+    run_end(x, r);
+}
+
+int lsqld_stmt_start(xctx *x, const hrana_stmt *s, int mode, uint32_t step, lsqld_run *r,
+                     xerr *e)
+{
+    r->st = NULL;
     const char *sql = NULL;
     size_t n = 0;
     if (lsqld_resolve_sql(x, s->sql, s->has_sql_id, s->sql_id, &sql, &n, e))
@@ -363,23 +460,31 @@ int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *
     lsql_stmt *st = NULL;
     size_t used = 0;
     int bk = 0;
-    if (prepare_one(x, sql, n, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
+    if (prepare_one(x, sql, n, 0, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
         return -1;
     if (!st)
         return lsqld_xfail(e, "SQL_NO_STATEMENT", "the SQL text holds no statement");
-    int rc;
-    if (!lsqld_sql_is_blank(sql, n, used)) {
+    int rc = 0;
+    if (!lsqld_sql_is_blank(sql, n, used))
         rc = lsqld_xfail(e, "SQL_MANY_STATEMENTS",
                          "the SQL text holds more than one statement (use a sequence or a "
                          "batch for several)");
-    } else if (bind_args(st, s, e)) {
-        rc = -1;
-    } else {
-        rc = exec_prepared(x, st, bk, mode, step, s->want_rows, e);
+    else
+        rc = bind_args(st, s, e);
+    if (rc) {
+        lsql_finalize(st);
+        after_stmt(x);
+        return -1;
     }
-    lsql_finalize(st);
-    after_stmt(x);
-    return rc;
+    return run_begin(x, st, bk, mode, step, s->want_rows, r, e);
+}
+
+int lsqld_run_stmt(xctx *x, const hrana_stmt *s, int mode, uint32_t step, xerr *e)
+{
+    lsqld_run r;
+    if (lsqld_stmt_start(x, s, mode, step, &r, e))
+        return -1;
+    return lsqld_stmt_resume(x, &r, SIZE_MAX, e);
 }
 
 int lsqld_run_sequence(xctx *x, const char *sql, size_t n, xerr *e)
@@ -392,14 +497,12 @@ int lsqld_run_sequence(xctx *x, const char *sql, size_t n, xerr *e)
         lsql_stmt *st = NULL;
         size_t used = 0;
         int bk = 0;
-        if (prepare_one(x, sql + pos, n - pos, 0, &st, &used, &bk, e))
+        if (prepare_one(x, sql + pos, n - pos, pos, 0, &st, &used, &bk, e))
             return -1;
         if (!st)
             return 0;
-        int rc = exec_prepared(x, st, bk, OUT_NONE, 0, 0, e);
-        lsql_finalize(st);
-        after_stmt(x);
-        if (rc)
+        lsqld_run r;
+        if (run_begin(x, st, bk, OUT_NONE, 0, 0, &r, e) || lsqld_stmt_resume(x, &r, SIZE_MAX, e))
             return -1;
         if (used == 0)
             return 0;
@@ -412,7 +515,7 @@ int lsqld_describe(xctx *x, const char *sql, size_t n, xerr *e)
     lsql_stmt *st = NULL;
     size_t used = 0;
     int bk = 0;
-    if (prepare_one(x, sql, n, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
+    if (prepare_one(x, sql, n, 0, LSQL_PREPARE_CACHED, &st, &used, &bk, e))
         return -1;
     if (!st)
         return lsqld_xfail(e, "SQL_NO_STATEMENT", "the SQL text holds no statement");

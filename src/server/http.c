@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -59,6 +60,22 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Queues resp (headers added) and drops our reference to it. */
+static enum MHD_Result queue(lsqld_server *s, struct MHD_Connection *c, req *r, int status,
+                             const char *ctype, struct MHD_Response *resp)
+{
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    if (atomic_load(&s->draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    r->responded = 1;
+    r->status = status;
+    return ret;
+}
+
 static enum MHD_Result respond(lsqld_server *s, struct MHD_Connection *c, req *r, int status,
                                const char *ctype, char *body, size_t len, int owned)
 {
@@ -73,16 +90,7 @@ static enum MHD_Result respond(lsqld_server *s, struct MHD_Connection *c, req *r
             free(body);
         return MHD_NO;
     }
-    if (ctype)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-    if (atomic_load(&s->draining))
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    r->responded = 1;
-    r->status = status;
-    return ret;
+    return queue(s, c, r, status, ctype, resp);
 }
 
 static enum MHD_Result respond_reply(lsqld_server *s, struct MHD_Connection *c, req *r,
@@ -100,6 +108,48 @@ static enum MHD_Result respond_error(lsqld_server *s, struct MHD_Connection *c, 
     lsqld_reply rep;
     lsqld_reply_error(&rep, status, code, msg);
     return respond_reply(s, c, r, &rep);
+}
+
+/* ---- cursors: a body produced while it is sent ---------------------------- */
+
+/* What libmicrohttpd asks for at a time (it may ask for less). */
+#define CURSOR_BLOCK (32u * 1024)
+
+/* Called in the connection's thread whenever the socket takes more: runs
+ * the cursor's batch as far as needed (a blocking producer is fine with a
+ * thread per connection). */
+static ssize_t cursor_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    if (!max)
+        return 0; /* nothing asked: "no data now" */
+    long n = lsqld_cursor_read(cls, buf, max);
+    if (n > 0)
+        return (ssize_t)n;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* When the response is done with: after its end, or when the client went
+ * away, or the connection was closed at shutdown. */
+static void cursor_release(void *cls)
+{
+    lsqld_cursor_free(cls);
+}
+
+static enum MHD_Result respond_cursor(lsqld_server *s, struct MHD_Connection *c, req *r)
+{
+    lsqld_cursor *cur;
+    lsqld_reply rep;
+    if (lsqld_cursor_open(s, r->body, r->len, r->access, &cur, &rep))
+        return respond_reply(s, c, r, &rep);
+    /* unknown size: chunked transfer encoding (HTTP/1.1) */
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, CURSOR_BLOCK, cursor_reader, cur, cursor_release);
+    if (!resp) {
+        lsqld_cursor_free(cur);
+        return MHD_NO;
+    }
+    return queue(s, c, r, 200, "text/plain", resp);
 }
 
 static enum MHD_Result respond_text(lsqld_server *s, struct MHD_Connection *c, req *r,
@@ -355,11 +405,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                  s->cfg.limits.max_body);
         return respond_error(s, c, r, 413, "BODY_TOO_LARGE", msg);
     }
-    lsqld_reply rep;
     if (r->kind == K_CURSOR)
-        lsqld_exec_cursor(s, r->body, r->len, r->access, &rep);
-    else
-        lsqld_exec_pipeline(s, r->body, r->len, r->access, &rep);
+        return respond_cursor(s, c, r);
+    lsqld_reply rep;
+    lsqld_exec_pipeline(s, r->body, r->len, r->access, &rep);
     return respond_reply(s, c, r, &rep);
 }
 

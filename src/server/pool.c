@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
@@ -56,6 +58,36 @@ static int progress(void *ctx)
     return pc->deadline_ms && lsqld_now_ms() > pc->deadline_ms;
 }
 
+#define DENY_ATTACH                                                                        \
+    "not authorized: lsqld refuses ATTACH, and VACUUM INTO (which attaches its target file); " \
+    "plain VACUUM is allowed"
+
+/* lsqld's authorizer (lsql_conn_set_authorizer: chained after lsql's own
+ * statement classifier). ATTACH could open or create any file the server
+ * can reach: refused, except the temporary database (file name '') that a
+ * plain VACUUM attaches while it runs (pc->vacuum, set around its steps;
+ * VACUUM INTO attaches its target by name, a user's ATTACH '' is compiled
+ * outside any VACUUM). Extension loading is off already; refused here too. */
+static int authorize(void *ctx, int action, const char *arg1, const char *arg2,
+                     const char *schema, const char *trigger)
+{
+    lsqld_pconn *pc = ctx;
+    (void)schema;
+    switch (action) {
+    case LSQL_ACTION_ATTACH:
+        if (pc->vacuum && arg1 && !arg1[0] && !trigger)
+            return LSQL_AUTHZ_OK;
+        pc->denied = DENY_ATTACH;
+        return LSQL_AUTHZ_DENY;
+    case LSQL_ACTION_FUNCTION:
+        if (arg2 && !strcasecmp(arg2, "load_extension"))
+            return LSQL_AUTHZ_DENY;
+        return LSQL_AUTHZ_OK;
+    default:
+        return LSQL_AUTHZ_OK;
+    }
+}
+
 static int open_pconn(lsqld_pool *p, lsqld_pconn **out, lsql_error *err)
 {
     lsqld_pconn *pc = calloc(1, sizeof *pc);
@@ -74,10 +106,18 @@ static int open_pconn(lsqld_pool *p, lsqld_pconn **out, lsql_error *err)
     void *native = NULL;
     lsql_conn_native_handle(pc->conn, &native);
     pc->native = native;
-    /* what the public API lacks: deny ATTACH (and so VACUUM INTO files),
-     * time-limit statements; extension loading stays disabled (default). */
-    sqlite3_limit(native, SQLITE_LIMIT_ATTACHED, 0);
-    sqlite3_progress_handler(native, 1000, progress, pc);
+    /* deny ATTACH (VACUUM INTO too), time-limit statements; extension
+     * loading stays disabled (SQLite's default) */
+    if (lsql_conn_set_authorizer(pc->conn, authorize, pc) != LSQL_OK ||
+        lsql_conn_set_progress_handler(pc->conn, 1000, progress, pc) != LSQL_OK) {
+        lsql_conn_close(pc->conn);
+        free(pc);
+        lsql_error_clear(err);
+        err->code = err->ext_code = LSQL_INTERNAL;
+        snprintf(err->message, sizeof err->message,
+                 "cannot install the authorizer or the progress handler");
+        return -1;
+    }
     atomic_fetch_add_explicit(&p->opened, 1, memory_order_relaxed);
     *out = pc;
     return 0;
@@ -137,7 +177,8 @@ void lsqld_pool_put(lsqld_pconn *pc, int ro_txn)
     }
     if (!ok)
         atomic_fetch_add_explicit(&p->rejected, 1, memory_order_relaxed);
-    pc->dirty = pc->tainted = pc->broken = 0;
+    pc->dirty = pc->tainted = pc->broken = pc->vacuum = 0;
+    pc->denied = NULL;
     pc->deadline_ms = 0;
     int kept = 0;
     if (ok && p->cap) {

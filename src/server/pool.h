@@ -36,6 +36,9 @@ typedef struct lsqld_pconn {
     int dirty;   /* ran something but plain reads: needs lsql_conn_reset */
     int tainted; /* changed a setting the clean-up cannot restore (PRAGMA x=..) */
     int broken;  /* a fatal error (I/O, corruption, out of memory...) */
+    /* for the authorizer (pool.c), during a statement of the stream */
+    int vacuum;          /* a plain VACUUM is running: its internal ATTACH is allowed */
+    const char *denied;  /* why the authorizer refused something (static), or NULL */
     uint64_t uses; /* streams served (tests, logs) */
     struct lsqld_pconn *next; /* idle list */
 } lsqld_pconn;

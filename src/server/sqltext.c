@@ -162,3 +162,17 @@ int lsqld_sql_pragma_sets(const char *s, size_t n)
             return 0;
     return 1;
 }
+
+int lsqld_sql_is_plain_vacuum(const char *s, size_t n)
+{
+    int bare;
+    size_t i = lsqld_sql_skip_space(s, n, 0);
+    size_t len = word(s, n, i, &bare);
+    if (!is_kw(s + i, len, bare, "VACUUM"))
+        return 0;
+    i = skip_ws(s, n, i + len);
+    len = word(s, n, i, &bare);
+    if (len && !is_kw(s + i, len, bare, "INTO")) /* the schema name */
+        i = skip_ws(s, n, i + len);
+    return lsqld_sql_is_blank(s, n, i);
+}

@@ -33,4 +33,8 @@ int lsqld_sql_begin_kind(const char *sql, size_t n, size_t at, size_t *end);
  * reads. Used to keep such connections out of the pool. */
 int lsqld_sql_pragma_sets(const char *sql, size_t n);
 
+/* 1 when sql[0..n) is a plain VACUUM: `VACUUM [schema]` and nothing but
+ * blanks, comments and ';' after it (no INTO). */
+int lsqld_sql_is_plain_vacuum(const char *sql, size_t n);
+
 #endif

@@ -210,22 +210,26 @@ int lsqld_stream_acquire(lsqld_server *s, const char *baton, size_t n, int acces
     return rc;
 }
 
-void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, int *has_baton)
+/* Removes a closed stream (its connection given back) and frees it. */
+static void drop_closed(lsqld_server *s, lsqld_stream *st)
 {
     lsqld_streams *t = &s->streams;
-    if (st->closed || !st->conn) {
-        lsqld_stream_close_conn(s, st);
-        if (st->in_table) {
-            pthread_mutex_lock(&t->mu);
-            unlink_stream(t, st);
-            ring_add(t, st->id, 0);
-            pthread_mutex_unlock(&t->mu);
-        }
-        /* else: no baton was ever handed out, nobody can name the stream */
-        free_stream(t, st);
-        *has_baton = 0;
-        return;
+    lsqld_stream_close_conn(s, st);
+    if (st->in_table) {
+        pthread_mutex_lock(&t->mu);
+        unlink_stream(t, st);
+        ring_add(t, st->id, 0);
+        pthread_mutex_unlock(&t->mu);
     }
+    /* else: no baton was ever handed out, nobody can name the stream */
+    free_stream(t, st);
+}
+
+/* The next baton of an open stream (entered in the table at its first);
+ * `release` also ends the request's use. */
+static void next_baton(lsqld_server *s, lsqld_stream *st, int release, char *baton_out)
+{
+    lsqld_streams *t = &s->streams;
     if (!st->in_table) {
         /* the first baton: a random start for the sequence */
         randombytes_buf(&st->seq, sizeof st->seq);
@@ -237,11 +241,41 @@ void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, in
         st->in_table = 1;
     }
     uint64_t seq = ++st->seq;
+    if (release) {
+        st->last_used_ms = lsqld_now_ms();
+        st->in_use = 0;
+    }
+    pthread_mutex_unlock(&t->mu);
+    lsqld_baton_make(s->baton_key, st->id, seq, baton_out);
+}
+
+void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, int *has_baton)
+{
+    if (st->closed || !st->conn) {
+        drop_closed(s, st);
+        *has_baton = 0;
+        return;
+    }
+    next_baton(s, st, 1, baton_out);
+    *has_baton = 1;
+}
+
+void lsqld_stream_issue_baton(lsqld_server *s, lsqld_stream *st, char *baton_out)
+{
+    next_baton(s, st, 0, baton_out);
+}
+
+void lsqld_stream_release_issued(lsqld_server *s, lsqld_stream *st)
+{
+    if (st->closed || !st->conn) {
+        drop_closed(s, st);
+        return;
+    }
+    lsqld_streams *t = &s->streams;
+    pthread_mutex_lock(&t->mu);
     st->last_used_ms = lsqld_now_ms();
     st->in_use = 0;
     pthread_mutex_unlock(&t->mu);
-    lsqld_baton_make(s->baton_key, st->id, seq, baton_out);
-    *has_baton = 1;
 }
 
 void lsqld_streams_reap(lsqld_server *s)

@@ -82,6 +82,11 @@ int lsqld_stream_acquire(lsqld_server *s, const char *baton, size_t n, int acces
  * baton_out, LSQLD_BATON_LEN + 1 bytes) and *has_baton = 1; a closed one is
  * removed and *has_baton = 0. */
 void lsqld_stream_release(lsqld_server *s, lsqld_stream *st, char *baton_out, int *has_baton);
+/* For a response that must name the next baton before its end (a cursor):
+ * issues it now (the stream stays in use; the baton it replaces is spent),
+ * then release_issued ends the request's use (a closed stream is removed). */
+void lsqld_stream_issue_baton(lsqld_server *s, lsqld_stream *st, char *baton_out);
+void lsqld_stream_release_issued(lsqld_server *s, lsqld_stream *st);
 /* Ends the stream's use of its connection now (rolls back, gives it back to
  * the pool, frees the write lock); the stream is removed at release. */
 void lsqld_stream_close_conn(lsqld_server *s, lsqld_stream *st);

@@ -3,7 +3,7 @@
  * stop-at-first-error, atomic rollback, behaviours, savepoint mode inside an
  * open transaction, step errors, flag validation, the retryable flag of the
  * whole call, and scripts (comments, empty statements, error offsets). */
-#include "coretest.h"
+#include "target.h"
 
 #include <sqlite3.h>
 
@@ -21,7 +21,7 @@ static int setup(void **state)
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.path = ct_path("batch", g_path, sizeof g_path);
-    f.db = ct_open(&o);
+    f.db = ct_target_open(&o);
     f.c = ct_connect(f.db);
     tu_exec(f.c, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL)");
     assert_ok(lsql_batch_new(&f.b));
@@ -35,6 +35,7 @@ static int teardown(void **state)
     lsql_batch_free(f->b);
     if (f->db)
         assert_ok(lsql_db_close(f->db));
+    ct_target_cleanup();
     tu_db_remove(g_path);
     return 0;
 }
@@ -147,7 +148,8 @@ static void stops_at_first_error(void **state)
     lsql_error e;
     ct_expect(LSQL_CONSTRAINT_UNIQUE, &e, lsql_batch_run(f->c, f->b, 0, &r, &e));
     assert_non_null(strstr(e.message, "step 4: "));
-    assert_string_equal(e.constraint_name, "sqlite_autoindex_t_1");
+    /* remote: the server names the columns, not the index (lsql.h) */
+    assert_string_equal(e.constraint_name, ct_by_mode("sqlite_autoindex_t_1", "t.name"));
     assert_non_null(r);
     assert_int_equal(lsql_batch_result_failed_step(r), 4);
     lsql_error e2;
@@ -304,6 +306,10 @@ static void step_errors(void **state)
         lsql_batch_clear(f->b);
         add(f->b, "SELECT 'first'", NULL, 0);
         add(f->b, cases[i].sql, cases[i].p, cases[i].n);
+        /* remote: batch steps are not described; a parameter error is the
+         * server's ARGS_INVALID, LSQL_PARAM_COUNT (lsql.h) */
+        if (ct_remote() && LSQL_CLASS(cases[i].want) == LSQL_PARAM)
+            cases[i].want = LSQL_PARAM_COUNT;
         ct_expect(cases[i].want, &e, lsql_batch_run(f->c, f->b, 0, &r, &e));
         assert_non_null(strstr(e.message, "step 1: "));
         assert_int_equal(lsql_batch_result_failed_step(r), 1);
@@ -453,7 +459,10 @@ static void reuse(void **state)
         lsql_batch_result_free(r);
     }
     assert_ok(lsql_stmt_cache_stats(f->c, &st1));
-    assert_true(st1.hits >= st0.hits + 2);
+    if (ct_remote()) /* one Hrana batch of SQL texts: no statement is prepared */
+        assert_true(st1.hits == st0.hits);
+    else
+        assert_true(st1.hits >= st0.hits + 2);
     assert_int_equal(ct_int(f->c, "SELECT CAST(sum(score) AS INTEGER) FROM t"), 5);
     lsql_conn_close(c2);
 }
@@ -462,6 +471,7 @@ static void reuse(void **state)
 static void retryable_call(void **state)
 {
     (void)state;
+    ct_local_only("busy timeout and SQLite locks are the server's (lsqld queues writers)");
     char path[1024];
     lsql_db_opts o;
     lsql_db_opts_init(&o);
@@ -517,6 +527,7 @@ static int veto(void *ctx)
 
 static void commit_fails(void **state)
 {
+    ct_local_only("a commit hook needs the SQLite handle (none remotely)");
     fx *f = *state;
     void *native = NULL;
     assert_ok(lsql_conn_native_handle(f->c, &native));
@@ -611,7 +622,8 @@ static void script_errors(void **state)
     assert_int_equal(lsql_batch_result_failed_step(r), 2);
     assert_non_null(strstr(e.message, "step 2: "));
     const char *frm = strstr(sql, "FRM");
-    assert_true(e.offset >= (int)(frm - sql) - 2 && e.offset <= (int)(frm - sql) + 4);
+    assert_true((e.offset >= (int)(frm - sql) - 2 && e.offset <= (int)(frm - sql) + 4) ||
+                (ct_remote() && e.offset == -1)); /* see ct_check_offset */
     lsql_step_result s = step(r, 2);
     assert_int_equal(s.error->offset, e.offset);
     assert_memory_equal(sql + s.sql_offset, "SELECT * FRM s", 14);
@@ -624,8 +636,9 @@ static void script_errors(void **state)
     assert_int_equal(ct_int(f->c, "SELECT count(*) FROM s"), 1);
     assert_int_equal(count_t(f->c), 0); /* DROP TABLE t never ran */
 
-    /* parameters are refused */
-    ct_expect(LSQL_PARAM_MISSING, &e, lsql_script_run(f->c, "SELECT 1; SELECT ?", 0, &r, &e));
+    /* parameters are refused (remote: the server's ARGS_INVALID, lsql.h) */
+    ct_expect(ct_by_mode(LSQL_PARAM_MISSING, LSQL_PARAM_COUNT), &e,
+              lsql_script_run(f->c, "SELECT 1; SELECT ?", 0, &r, &e));
     assert_int_equal(lsql_batch_result_failed_step(r), 1);
     lsql_batch_result_free(r);
     /* a runtime error */
@@ -663,7 +676,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_results_have_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(reuse, setup, teardown),
-        cmocka_unit_test(retryable_call),
+        cmocka_unit_test_teardown(retryable_call, ct_target_teardown),
         cmocka_unit_test_setup_teardown(commit_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(script_success, setup, teardown),
         cmocka_unit_test_setup_teardown(script_errors, setup, teardown),

@@ -1,6 +1,6 @@
 /* test_meta.c -- connection metadata (rowid, changes, autocommit, transaction
  * state, native handle), version functions and small value helpers. */
-#include "coretest.h"
+#include "target.h"
 
 static char g_path[1024];
 
@@ -9,7 +9,7 @@ static int setup(void **state)
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.path = ct_path("meta", g_path, sizeof g_path);
-    lsql_db *db = ct_open(&o);
+    lsql_db *db = ct_target_open(&o);
     lsql_conn *c = ct_connect(db);
     tu_exec(c, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
     *state = c;
@@ -20,6 +20,7 @@ static int teardown(void **state)
 {
     lsql_conn *c = *state;
     lsql_db_close(lsql_conn_db(c));
+    ct_target_cleanup();
     tu_db_remove(g_path);
     return 0;
 }
@@ -99,50 +100,54 @@ static void changes_and_total(void **state)
     assert_rc(LSQL_INVALID_ARG, lsql_total_changes(c, NULL));
 }
 
+/* Checks lsql_txn_state; remote it has no meaning (LSQL_NOTSUP_BACKEND,
+ * lsql.h). */
+static void expect_ts(lsql_conn *c, int want)
+{
+    int ts = -1;
+    if (ct_remote()) {
+        assert_rc(LSQL_NOTSUP_BACKEND, lsql_txn_state(c, &ts));
+        return;
+    }
+    assert_ok(lsql_txn_state(c, &ts));
+    assert_int_equal(ts, want);
+}
+
 static void autocommit_and_txn_state(void **state)
 {
     lsql_conn *c = *state;
-    int ac = -1, ts = -1;
+    int ac = -1;
     assert_ok(lsql_is_autocommit(c, &ac));
     assert_int_equal(ac, 1);
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_NONE);
+    expect_ts(c, LSQL_TXN_NONE);
     tu_exec(c, "BEGIN");
     assert_ok(lsql_is_autocommit(c, &ac));
     assert_int_equal(ac, 0);
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_NONE); /* deferred: nothing read yet */
+    expect_ts(c, LSQL_TXN_NONE); /* deferred: nothing read yet */
     tu_exec(c, "SELECT count(*) FROM t");
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_READ);
+    expect_ts(c, LSQL_TXN_READ);
     tu_exec(c, "INSERT INTO t(v) VALUES ('x')");
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_WRITE);
+    expect_ts(c, LSQL_TXN_WRITE);
     tu_exec(c, "COMMIT");
     assert_ok(lsql_is_autocommit(c, &ac));
     assert_int_equal(ac, 1);
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_NONE);
+    expect_ts(c, LSQL_TXN_NONE);
     /* BEGIN IMMEDIATE writes at once; ROLLBACK ends it */
     tu_exec(c, "BEGIN IMMEDIATE");
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_WRITE);
+    expect_ts(c, LSQL_TXN_WRITE);
     tu_exec(c, "ROLLBACK");
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_NONE);
+    expect_ts(c, LSQL_TXN_NONE);
     /* an open read statement outside a transaction holds a read txn */
     lsql_rows *rows;
     lsql_error e;
     tu_exec(c, "INSERT INTO t(v) VALUES ('y')");
     assert_ok(lsql_query(c, "SELECT v FROM t", NULL, 0, &rows, &e));
     assert_rc(LSQL_ROW, lsql_rows_next(rows, &e));
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_READ);
+    expect_ts(c, LSQL_TXN_READ);
     assert_ok(lsql_is_autocommit(c, &ac));
     assert_int_equal(ac, 1);
     lsql_rows_free(rows);
-    assert_ok(lsql_txn_state(c, &ts));
-    assert_int_equal(ts, LSQL_TXN_NONE);
+    expect_ts(c, LSQL_TXN_NONE);
     assert_rc(LSQL_INVALID_ARG, lsql_is_autocommit(c, NULL));
     assert_rc(LSQL_INVALID_ARG, lsql_txn_state(c, NULL));
 }
@@ -162,6 +167,7 @@ static void conn_close_rolls_back(void **state)
 
 static void native_handle(void **state)
 {
+    ct_local_only("no SQLite handle remotely (LSQL_NOTSUP_BACKEND)");
     lsql_conn *c = *state;
     void *h = NULL;
     assert_ok(lsql_conn_native_handle(c, &h));
@@ -179,7 +185,7 @@ static void native_handle(void **state)
     /* MEMORY mode has one too */
     lsql_db *mdb;
     lsql_conn *mc;
-    tu_open_memory(&mdb, &mc);
+    ct_target_memory(&mdb, &mc);
     h = NULL;
     assert_ok(lsql_conn_native_handle(mc, &h));
     assert_non_null(h);
@@ -231,7 +237,7 @@ static void value_helpers(void **state)
     assert_int_equal(v.type, LSQL_TYPE_NULL);
     lsql_db *db;
     lsql_conn *c;
-    tu_open_memory(&db, &c);
+    ct_target_memory(&db, &c);
     lsql_error e;
     assert_ok(lsql_query_value(c, "SELECT 'owned text'", NULL, 0, &v, &e));
     lsql_value_release(&v); /* ASan: freed */
@@ -262,7 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(conn_close_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(native_handle, setup, teardown),
         cmocka_unit_test(versions),
-        cmocka_unit_test(value_helpers),
+        cmocka_unit_test_teardown(value_helpers, ct_target_teardown),
         cmocka_unit_test(malloc_and_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

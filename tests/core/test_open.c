@@ -120,9 +120,13 @@ static void modes(void **state)
     (void)state;
     lsql_db_opts o;
     lsql_db_opts_init(&o);
-    o.mode = LSQL_MODE_REMOTE;
-    o.url = "https://example.invalid";
-    open_fails(&o, LSQL_NOTSUP_MODE);
+    o.mode = LSQL_MODE_REMOTE; /* no server on port 1: the check at open fails */
+    o.url = "http://127.0.0.1:1";
+    o.retry_max = -1;
+    open_fails(&o, LSQL_HTTP_CONNECT);
+    o.retry_max = 0;
+    o.url = NULL;
+    open_fails(&o, LSQL_INVALID_OPTION);
     o.mode = LSQL_MODE_REPLICA;
     o.path = "/nonexistent/replica.db";
     open_fails(&o, LSQL_NOTSUP_MODE);
@@ -708,9 +712,12 @@ static void url_bad_values(void **state)
 static void url_schemes(void **state)
 {
     (void)state;
-    url_fails("http://localhost:8080", LSQL_NOTSUP_MODE);
-    url_fails("https://db.example.com", LSQL_NOTSUP_MODE);
-    url_fails("libsql://db.example.com", LSQL_NOTSUP_MODE);
+    /* remote schemes reach the remote backend (nothing listens on port 1) */
+    url_fails("http://127.0.0.1:1?retries=0", LSQL_HTTP_CONNECT);
+    url_fails("libsql://127.0.0.1:1?tls=0&retries=0", LSQL_HTTP_CONNECT);
+    url_fails("https://127.0.0.1:1/db/?retries=0", LSQL_HTTP_CONNECT);
+    url_fails("http://127.0.0.1:1?bogus=1", LSQL_INVALID_OPTION);
+    url_fails("ws://127.0.0.1:1", LSQL_NOTSUP_MODE);
     url_fails("ftp://example.com/x.db", LSQL_INVALID_URL);
     url_fails("postgres://u@h/db", LSQL_INVALID_URL);
     lsql_db *db = NULL;

@@ -1,13 +1,13 @@
 /* test_params.c -- parameter binding: positional / numbered / named
  * parameters, the binding rules and their errors, lsql_bind_*, lifetimes and
  * parameter introspection. */
-#include "coretest.h"
+#include "target.h"
 
 static int setup(void **state)
 {
     lsql_db *db;
     lsql_conn *c;
-    tu_open_memory(&db, &c);
+    ct_target_memory(&db, &c);
     *state = c;
     return 0;
 }
@@ -16,6 +16,7 @@ static int teardown(void **state)
 {
     lsql_conn *c = *state;
     lsql_db_close(lsql_conn_db(c));
+    ct_target_cleanup();
     return 0;
 }
 

@@ -1,7 +1,7 @@
 /* test_savepoint.c -- savepoints: nesting, release, rollback-to, repeated
  * and case-different names, name validation (nothing is run for a bad
  * name), unknown names, misuse across connections and finished handles. */
-#include "coretest.h"
+#include "target.h"
 
 static char g_path[1024];
 
@@ -17,7 +17,7 @@ static int setup(void **state)
     lsql_db_opts o;
     lsql_db_opts_init(&o);
     o.path = ct_path("savepoint", g_path, sizeof g_path);
-    f.db = ct_open(&o);
+    f.db = ct_target_open(&o);
     f.c = ct_connect(f.db);
     tu_exec(f.c, "CREATE TABLE t(x INTEGER)");
     assert_ok(lsql_begin(f.c, LSQL_BEGIN_DEFERRED, &f.t, NULL));
@@ -30,6 +30,7 @@ static int teardown(void **state)
     fx *f = *state;
     lsql_txn_free(f->t);
     assert_ok(lsql_db_close(f->db));
+    ct_target_cleanup();
     tu_db_remove(g_path);
     return 0;
 }

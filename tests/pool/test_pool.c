@@ -4,6 +4,8 @@
  * maintenance, metrics and events. */
 #include "pool_testutil.h"
 
+#include <stdbool.h>
+
 /* ---- options and handles ------------------------------------------------ */
 
 static void test_open_errors(void **state)
@@ -45,6 +47,18 @@ static void test_open_errors(void **state)
     o.maintain_interval_ms = -1;
     ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
     assert_null(p);
+    lsql_pool_opts_init(&o);
+    o.overtake_ms = -3;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_non_null(strstr(e.message, "overtake_ms"));
+    assert_null(p);
+    /* a caller compiled before overtake_ms existed: the default */
+    lsql_pool_opts_init(&o);
+    o.struct_size = offsetof(lsql_pool_opts, overtake_ms);
+    o.overtake_ms = -3; /* beyond its struct: not read */
+    ct_expect(LSQL_OK, &e, lsql_pool_open(db, &o, &p, &e));
+    assert_ok(lsql_pool_close(p));
+    p = NULL;
 
     /* NULL opts: defaults */
     ct_expect(LSQL_OK, &e, lsql_pool_open(db, NULL, &p, &e));
@@ -309,6 +323,88 @@ static void test_fifo_waiters(void **state)
     assert_true(m.wait_max_ns > 0);
     assert_ok(lsql_pool_close(p));
     lsql_db_close(db);
+}
+
+/* A waiter that has waited past overtake_ms (default 10 ms; NEVER: from
+ * the start) gets the next released connection directly: a newcomer finds
+ * nothing idle. (Below the bound a newcomer may take the connection first;
+ * that case is not deterministic and is not asserted.) */
+typedef struct starve_arg {
+    lsql_pool *p;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool got, done;
+    int rc;
+} starve_arg;
+
+static void *starve_waiter(void *arg)
+{
+    starve_arg *a = arg;
+    lsql_conn *c = NULL;
+    a->rc = lsql_pool_acquire(a->p, LSQL_POOL_ANY, 10000, &c, NULL);
+    pthread_mutex_lock(&a->mu);
+    a->got = true;
+    pthread_cond_broadcast(&a->cv);
+    while (!a->done)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+    if (a->rc == LSQL_OK)
+        a->rc = lsql_pool_release(a->p, c, NULL);
+    return NULL;
+}
+
+static void starving_waiter_first(int32_t overtake_ms, int sleep_ms)
+{
+    lsql_db *db = pt_open_file("pool_starve", 0);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.max_size = 1;
+    po.overtake_ms = overtake_ms;
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    lsql_conn *held = pt_acquire(p, LSQL_POOL_ANY);
+    starve_arg a;
+    memset(&a, 0, sizeof a);
+    a.p = p;
+    a.rc = -1;
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, starve_waiter, &a), 0);
+    pt_wait_waiters(p, 1);
+    if (sleep_ms)
+        pt_sleep_ms(sleep_ms); /* past the bound */
+    assert_ok(lsql_pool_release(p, held, NULL));
+    lsql_conn *c = NULL;
+    lsql_error e;
+    /* the waiter owns it now (it holds it until `done`) */
+    assert_int_equal(lsql_pool_acquire(p, LSQL_POOL_ANY, 0, &c, &e), LSQL_POOL_TIMEOUT);
+    assert_null(c);
+    pthread_mutex_lock(&a.mu);
+    while (!a.got)
+        pthread_cond_wait(&a.cv, &a.mu);
+    a.done = true;
+    pthread_cond_broadcast(&a.cv);
+    pthread_mutex_unlock(&a.mu);
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, LSQL_OK);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.waits, 1);
+    assert_int_equal(m.in_use, 0);
+    assert_int_equal(m.idle, 1);
+    assert_int_equal(m.waiters, 0);
+    pthread_cond_destroy(&a.cv);
+    pthread_mutex_destroy(&a.mu);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+static void test_starving_waiter_first(void **state)
+{
+    (void)state;
+    starving_waiter_first(0, 30);                 /* default bound, 10 ms */
+    starving_waiter_first(5, 20);                 /* a set bound */
+    starving_waiter_first(LSQL_POOL_NEVER, 0);    /* strict FIFO: at once */
 }
 
 /* ---- warm reuse ---------------------------------------------------------------- */
@@ -844,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_split_needs_wal),
         cmocka_unit_test(test_exhaustion_timeout),
         cmocka_unit_test(test_fifo_waiters),
+        cmocka_unit_test(test_starving_waiter_first),
         cmocka_unit_test(test_warm_reuse_lifo),
         cmocka_unit_test(test_reuse_fifo_flag),
         cmocka_unit_test(test_release_open_txn),

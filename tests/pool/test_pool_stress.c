@@ -2,8 +2,12 @@
  * through a read/write split pool, for a bounded number of operations (run
  * under ThreadSanitizer by the test command). Checks: no "database is
  * locked" (LSQL_BUSY / LSQL_LOCKED) and no other error, no leaked
- * connection, every write present afterwards, integrity_check ok. */
+ * connection, every write present afterwards, integrity_check ok. Then the
+ * hand-over of connections between many threads (test_stress_handover). */
 #include "pool_testutil.h"
+
+#include <sched.h>
+#include <stdatomic.h>
 
 enum { THREADS = 32, OPS = 150 };
 
@@ -198,10 +202,97 @@ static void test_stress_split(void **state)
     lsql_db_close(db);
 }
 
+/* Hand-over under pressure: 16 threads on 2 connections with short
+ * timeouts, so that releases, wake-ups of the oldest waiter, newcomers
+ * taking an idle connection first, starving waiters and timeouts all race.
+ * Checks the bookkeeping afterwards: every attempt either got a connection
+ * or timed out, nothing is left in use or waiting, no connection was
+ * handed to two threads at once. */
+enum { HO_THREADS = 16, HO_OPS = 300 };
+
+typedef struct ho_worker {
+    lsql_pool *p;
+    int id;
+    atomic_int *owners; /* per connection slot: threads holding it */
+    lsql_conn **conns;  /* the pool's 2 connections, filled at start */
+    int got, timeouts, errors;
+} ho_worker;
+
+static void *handover(void *arg)
+{
+    ho_worker *w = arg;
+    for (int i = 0; i < HO_OPS; i++) {
+        lsql_conn *c = NULL;
+        int rc = lsql_pool_acquire(w->p, LSQL_POOL_ANY, (i % 7) == 0 ? 0 : 2, &c, NULL);
+        if (rc == LSQL_POOL_TIMEOUT) {
+            w->timeouts++;
+            continue;
+        }
+        if (rc != LSQL_OK) {
+            w->errors++;
+            continue;
+        }
+        w->got++;
+        int slot = c == w->conns[0] ? 0 : c == w->conns[1] ? 1 : -1;
+        if (slot < 0 || atomic_fetch_add(&w->owners[slot], 1) != 0)
+            w->errors++; /* unknown connection, or one already out */
+        if ((i % 3) == 0)
+            sched_yield(); /* hold it a little, sometimes */
+        if (slot >= 0)
+            atomic_fetch_sub(&w->owners[slot], 1);
+        if (lsql_pool_release(w->p, c, NULL) != LSQL_OK)
+            w->errors++;
+    }
+    return NULL;
+}
+
+static void test_stress_handover(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_handover", 0);
+    lsql_pool *p = pt_pool(db, 2, 2, 0);
+    lsql_conn *conns[2] = {pt_acquire(p, LSQL_POOL_ANY), pt_acquire(p, LSQL_POOL_ANY)};
+    assert_ok(lsql_pool_release(p, conns[0], NULL));
+    assert_ok(lsql_pool_release(p, conns[1], NULL));
+    atomic_int owners[2];
+    atomic_init(&owners[0], 0);
+    atomic_init(&owners[1], 0);
+    ho_worker ws[HO_THREADS];
+    pthread_t th[HO_THREADS];
+    memset(ws, 0, sizeof ws);
+    for (int i = 0; i < HO_THREADS; i++) {
+        ws[i].p = p;
+        ws[i].id = i;
+        ws[i].owners = owners;
+        ws[i].conns = conns;
+        assert_int_equal(pthread_create(&th[i], NULL, handover, &ws[i]), 0);
+    }
+    uint64_t got = 0, timeouts = 0;
+    for (int i = 0; i < HO_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(ws[i].errors, 0);
+        assert_int_equal(ws[i].got + ws[i].timeouts, HO_OPS);
+        got += (uint64_t)ws[i].got;
+        timeouts += (uint64_t)ws[i].timeouts;
+    }
+    assert_true(got > 0);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.in_use, 0);
+    assert_int_equal(m.waiters, 0);
+    assert_int_equal(m.idle, 2);
+    assert_int_equal(m.size, 2);
+    assert_int_equal(m.acquires, got + 2);
+    assert_int_equal(m.releases, got + 2);
+    assert_int_equal(m.timeouts, timeouts);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress_split),
+        cmocka_unit_test(test_stress_handover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

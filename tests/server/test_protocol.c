@@ -550,12 +550,24 @@ static void test_response_too_large(void **state)
     assert_string_equal(jstr(j, "results[0].error.code"), "RESPONSE_TOO_LARGE");
     assert_string_equal(jstr(j, "results[1].type"), "ok");
     json_decref(j);
-    /* the cursor reports it as a step error */
-    const char *body = "{\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 100000) SELECT x FROM c\"}},{\"stmt\":{\"sql\":\"SELECT 1\"}}]}}";
+    /* a cursor streams its rows: the limit applies to each line (10000
+     * rows: more than the limit, well within the statement time limit) */
+    const char *body = "{\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 10000) SELECT x FROM c\"}},{\"stmt\":{\"sql\":\"SELECT 1\"}}]}}";
     tresp r;
     ts_http(T.port, "POST", "/v3/cursor", body, strlen(body), NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_non_null(strstr(r.body, "\"type\":\"step_error\",\"step\":0"));
+    if (strstr(r.body, "step_error"))
+        fail_msg("%s", strstr(r.body, "step_error"));
+    assert_true(r.len > 128 * 1024);
+    assert_non_null(strstr(r.body, "{\"type\":\"row\",\"row\":[{\"type\":\"integer\",\"value\":\"10000\"}]}\n"));
+    assert_non_null(strstr(r.body, "\"type\":\"step_begin\",\"step\":1"));
+    ts_free(&r);
+    /* ... and a row larger than the limit is the step's error */
+    body = "{\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"SELECT 1 UNION ALL SELECT zeroblob(200000)\"}},{\"stmt\":{\"sql\":\"SELECT 1\"}}]}}";
+    ts_http(T.port, "POST", "/v3/cursor", body, strlen(body), NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "{\"type\":\"row\",\"row\":[{\"type\":\"integer\",\"value\":\"1\"}]}\n"
+                                   "{\"type\":\"step_error\",\"step\":0"));
     assert_non_null(strstr(r.body, "RESPONSE_TOO_LARGE"));
     assert_non_null(strstr(r.body, "\"type\":\"step_begin\",\"step\":1"));
     ts_free(&r);
@@ -636,7 +648,7 @@ static void test_safety(void **state)
     (void)state;
     json_t *j = ts_exec(&T, "{\"sql\":\"ATTACH 'other.db' AS o\"}");
     assert_string_equal(jstr(j, "results[0].type"), "error");
-    assert_non_null(strstr(jstr(j, "results[0].error.message"), "attached"));
+    assert_string_equal(jstr(j, "results[0].error.code"), "SQLITE_AUTH");
     json_decref(j);
     j = ts_exec(&T, "{\"sql\":\"VACUUM INTO '/tmp/lsqld-should-not-exist.db'\"}");
     assert_string_equal(jstr(j, "results[0].type"), "error");
@@ -646,6 +658,175 @@ static void test_safety(void **state)
     assert_string_equal(jstr(j, "results[0].type"), "error");
     assert_non_null(strstr(jstr(j, "results[0].error.message"), "not authorized"));
     json_decref(j);
+}
+
+/* A statement prepared (and cached) before another connection changed the
+ * schema is compiled again by SQLite inside its first step: the columns sent
+ * must be those of the rows, read after that step. */
+static void test_cols_after_schema_change(void **state)
+{
+    (void)state;
+    ts_sql(&T, "CREATE TABLE sc(a)");
+    ts_sql(&T, "INSERT INTO sc VALUES (1)");
+    long st;
+    const char *sel = "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT * FROM sc\"}}";
+    json_t *j = ts_pipeline(&T, NULL, sel, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_array_size(jget(j, "results[0].response.result.cols")), 1);
+    char baton[128];
+    ts_baton(j, baton, sizeof baton);
+    json_decref(j);
+    /* another stream (so another connection: the first one keeps its own) */
+    ts_sql(&T, "ALTER TABLE sc ADD COLUMN b DEFAULT 7");
+    j = ts_pipeline(&T, baton, sel, &st);
+    assert_int_equal(st, 200);
+    json_t *cols = jget(j, "results[0].response.result.cols");
+    json_t *row = jget(j, "results[0].response.result.rows[0]");
+    if (json_array_size(cols) != 2 || json_array_size(row) != 2)
+        fail_msg("cols and rows after ADD COLUMN: %s", json_dumps(j, JSON_COMPACT));
+    assert_string_equal(jstr(j, "results[0].response.result.cols[1].name"), "b");
+    assert_string_equal(jstr(j, "results[0].response.result.rows[0][1].value"), "7");
+    ts_baton(j, baton, sizeof baton);
+    json_decref(j);
+    /* the cursor: step_begin is written after the first step too */
+    ts_sql(&T, "ALTER TABLE sc ADD COLUMN c DEFAULT 'x'");
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"baton\":\"%s\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"SELECT * FROM sc\"}}]}}",
+             baton);
+    tresp r;
+    ts_http(T.port, "POST", "/v3/cursor", body, strlen(body), NULL, &r);
+    assert_int_equal(r.status, 200);
+    if (!strstr(r.body, "\"cols\":[{\"name\":\"a\",\"decltype\":null},{\"name\":\"b\",\"decltype\":null},"
+                        "{\"name\":\"c\",\"decltype\":null}]") ||
+        !strstr(r.body, "{\"type\":\"text\",\"value\":\"x\"}]"))
+        fail_msg("cursor after ADD COLUMN: %s", r.body);
+    /* the stream is still usable: close it */
+    const char *nl = strchr(r.body, '\n');
+    assert_non_null(nl);
+    json_error_t je;
+    json_t *head = json_loadb(r.body, (size_t)(nl - r.body), 0, &je);
+    assert_non_null(head);
+    ts_baton(head, baton, sizeof baton);
+    json_decref(head);
+    ts_free(&r);
+    j = ts_pipeline(&T, baton, "{\"type\":\"close\"}", &st);
+    assert_int_equal(st, 200);
+    json_decref(j);
+    ts_sql(&T, "DROP TABLE sc");
+}
+
+/* ATTACH is refused (it could open any file) but VACUUM, which attaches a
+ * temporary database internally, works. */
+static void test_vacuum_and_attach(void **state)
+{
+    (void)state;
+    ts_sql(&T, "CREATE TABLE IF NOT EXISTS va(x)");
+    ts_sql(&T, "INSERT INTO va VALUES (1), (2)");
+    ts_sql(&T, "DELETE FROM va WHERE x = 1");
+    long st;
+    json_t *j = ts_pipeline(&T, NULL,
+                            "{\"type\":\"execute\",\"stmt\":{\"sql\":\"VACUUM\"}},"
+                            "{\"type\":\"execute\",\"stmt\":{\"sql\":\"vacuum main;\"}},"
+                            "{\"type\":\"sequence\",\"sql\":\"SELECT 1; VACUUM; SELECT 2\"},"
+                            "{\"type\":\"batch\",\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"VACUUM\"}}]}},"
+                            /* after a VACUUM, the same connection still refuses ATTACH */
+                            "{\"type\":\"execute\",\"stmt\":{\"sql\":\"ATTACH '' AS e\"}},"
+                            "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT count(*) FROM va\"}},"
+                            "{\"type\":\"close\"}",
+                            &st);
+    assert_int_equal(st, 200);
+    for (int i = 0; i < 4; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "results[%d].type", i);
+        if (strcmp(jstr(j, path), "ok"))
+            fail_msg("VACUUM (request %d): %s", i, json_dumps(j, JSON_COMPACT));
+    }
+    assert_jnull(j, "results[3].response.result.step_errors[0]");
+    assert_string_equal(jstr(j, "results[4].error.code"), "SQLITE_AUTH");
+    assert_string_equal(jstr(j, "results[5].response.result.rows[0][0].value"), "1");
+    json_decref(j);
+    /* a cursor step too */
+    const char *body = "{\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"VACUUM\"}}]}}";
+    tresp r;
+    ts_http(T.port, "POST", "/v3/cursor", body, strlen(body), NULL, &r);
+    assert_int_equal(r.status, 200);
+    if (!strstr(r.body, "\"type\":\"step_end\"") || strstr(r.body, "step_error"))
+        fail_msg("VACUUM in a cursor: %s", r.body);
+    ts_free(&r);
+    /* every form of ATTACH, and VACUUM INTO (which attaches its target) */
+    static const char *denied[] = {
+        "ATTACH 'lsqld-attached.db' AS o",
+        "ATTACH '' AS e",
+        "ATTACH ':memory:' AS m",
+        "ATTACH 'lsqld-' || 'attached.db' AS o",
+        "VACUUM INTO '/tmp/lsqld-should-not-exist.db'",
+        "VACUUM main INTO '/tmp/lsqld-should-not-exist.db'",
+        "VACUUM INTO ''",
+    };
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
+        json_t *s = json_pack("{s:s}", "sql", denied[i]);
+        char *stmt = json_dumps(s, JSON_COMPACT);
+        j = ts_exec(&T, stmt);
+        if (strcmp(jstr(j, "results[0].type"), "error") ||
+            strcmp(jstr(j, "results[0].error.code"), "SQLITE_AUTH") ||
+            !strstr(jstr(j, "results[0].error.message"), "ATTACH"))
+            fail_msg("%s: %s", denied[i], json_dumps(j, JSON_COMPACT));
+        json_decref(j);
+        free(stmt);
+        json_decref(s);
+    }
+    /* bound file names too */
+    j = ts_exec(&T, "{\"sql\":\"VACUUM INTO ?\",\"args\":[{\"type\":\"text\",\"value\":\"/tmp/lsqld-should-not-exist.db\"}]}");
+    assert_string_equal(jstr(j, "results[0].error.code"), "SQLITE_AUTH");
+    json_decref(j);
+    assert_int_equal(access("/tmp/lsqld-should-not-exist.db", F_OK), -1);
+    assert_int_equal(access("lsqld-attached.db", F_OK), -1);
+    ts_sql(&T, "DROP TABLE va");
+}
+
+/* SQL_INPUT_ERROR messages end with " (at offset N)" as sqld's do; N counts
+ * from the start of the text the client sent. */
+static void test_input_error_offset(void **state)
+{
+    (void)state;
+    json_t *j = ts_exec(&T, "{\"sql\":\"SELEC 1\"}");
+    assert_string_equal(jstr(j, "results[0].error.code"), "SQL_INPUT_ERROR");
+    assert_string_equal(jstr(j, "results[0].error.message"),
+                        "near \"SELEC\": syntax error (at offset 0)");
+    json_decref(j);
+    j = ts_exec(&T, "{\"sql\":\"SELECT 1, nope\"}");
+    assert_string_equal(jstr(j, "results[0].error.code"), "SQL_INPUT_ERROR");
+    assert_string_equal(jstr(j, "results[0].error.message"), "no such column: nope (at offset 10)");
+    json_decref(j);
+    /* in a sequence: from the start of the whole text */
+    long st;
+    j = ts_pipeline(&T, NULL,
+                    "{\"type\":\"sequence\",\"sql\":\"SELECT 1;\\n  SELECT nope\"},"
+                    "{\"type\":\"describe\",\"sql\":\"SELECT 1 FRM x\"},"
+                    "{\"type\":\"close\"}",
+                    &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(jstr(j, "results[0].error.code"), "SQL_INPUT_ERROR");
+    assert_string_equal(jstr(j, "results[0].error.message"), "no such column: nope (at offset 19)");
+    assert_string_equal(jstr(j, "results[1].error.code"), "SQL_INPUT_ERROR");
+    assert_string_equal(jstr(j, "results[1].error.message"), "near \"x\": syntax error (at offset 13)");
+    json_decref(j);
+    /* errors without a position keep SQLite's message */
+    j = ts_exec(&T, "{\"sql\":\"SELECT 1 FROM nope_table\"}");
+    assert_string_equal(jstr(j, "results[0].error.message"), "no such table: nope_table");
+    json_decref(j);
+    j = ts_exec(&T, "{\"sql\":\"SELECT abs(-9223372036854775808)\"}");
+    assert_string_equal(jstr(j, "results[0].error.message"), "integer overflow");
+    json_decref(j);
+    /* a cursor step */
+    const char *body = "{\"batch\":{\"steps\":[{\"stmt\":{\"sql\":\"SELECT 1, nope\"}}]}}";
+    tresp r;
+    ts_http(T.port, "POST", "/v3/cursor", body, strlen(body), NULL, &r);
+    assert_int_equal(r.status, 200);
+    if (!strstr(r.body, "\"code\":\"SQL_INPUT_ERROR\"") || !strstr(r.body, "(at offset 10)"))
+        fail_msg("cursor: %s", r.body);
+    ts_free(&r);
 }
 
 static void test_begin_readonly(void **state)
@@ -734,6 +915,9 @@ int main(void)
         cmocka_unit_test(test_statement_timeout),
         cmocka_unit_test(test_cursor),
         cmocka_unit_test(test_safety),
+        cmocka_unit_test(test_cols_after_schema_change),
+        cmocka_unit_test(test_vacuum_and_attach),
+        cmocka_unit_test(test_input_error_offset),
         cmocka_unit_test(test_begin_readonly),
         cmocka_unit_test(test_v3_paths),
     };

@@ -86,12 +86,29 @@ static void test_pragma_sets(void **state)
     assert_false(sets(""));
 }
 
+static void test_plain_vacuum(void **state)
+{
+    (void)state;
+    static const char *plain[] = {"VACUUM", " vacuum ;", "VACUUM main", "/* c */ VACUUM \"main\";",
+                                  "VACUUM [x] -- done", "vacuum\n;\n"};
+    static const char *not_plain[] = {"VACUUM INTO 'f.db'", "VACUUM main INTO 'f.db'",
+                                      "vacuum into ?", "VACUUM INTO ''", "VACUUMX",
+                                      "SELECT 1", "VACUUM main extra", ""};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!lsqld_sql_is_plain_vacuum(plain[i], strlen(plain[i])))
+            fail_msg("%s: not seen as a plain VACUUM", plain[i]);
+    for (size_t i = 0; i < sizeof not_plain / sizeof not_plain[0]; i++)
+        if (lsqld_sql_is_plain_vacuum(not_plain[i], strlen(not_plain[i])))
+            fail_msg("%s: seen as a plain VACUUM", not_plain[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_begin_kinds),
         cmocka_unit_test(test_blanks),
         cmocka_unit_test(test_pragma_sets),
+        cmocka_unit_test(test_plain_vacuum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,300 @@
+/* rcursor.c -- statements whose rows stream through POST /v3/cursor (lsql
+ * cursors on a Hrana 3 server). The answer is read line by line while it
+ * arrives (http.c pauses the transfer when the reader falls behind), so
+ * memory stays flat whatever the number of rows.
+ *
+ * The connection has one HTTP handle: when another request must go out
+ * while a cursor is still streaming, the rest of the cursor's answer is
+ * read into its queue first (rpipe_take_http). */
+#include "remote_int.h"
+
+#include <string.h>
+
+static void entry_free(hrana_cursor_entry *e)
+{
+    if (e->arena)
+        hrana_cursor_entry_free(e);
+    memset(e, 0, sizeof *e);
+}
+
+static void queue_free(rstmt *s)
+{
+    rentry *q = s->q_head;
+    while (q) {
+        rentry *nx = q->next;
+        entry_free(&q->e);
+        lsql__free(q);
+        q = nx;
+    }
+    s->q_head = s->q_tail = NULL;
+}
+
+void rcursor_abort(rstmt *s)
+{
+    rconn *rc = s->rc;
+    if (rc->streaming == s) {
+        rc->streaming = NULL;
+        if (rc->in_txn) {
+            /* keep the transaction's stream: read the answer to its end */
+            const char *line;
+            size_t len;
+            lsql_error e;
+            int r;
+            while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
+                ;
+            if (r != LSQL_DONE)
+                rpipe_fail_transport(rc, r, &e);
+            rhttp_stream_end(rc->http);
+        } else {
+            rhttp_stream_end(rc->http);
+            rpipe_drop_stream(rc); /* the server may still be writing on it */
+        }
+    }
+    entry_free(&s->ent);
+    queue_free(s);
+    s->stream_ended = false;
+    s->cur = NULL;
+    if (s->state == RS_STREAM)
+        s->state = RS_IDLE;
+}
+
+static int proto_error(rstmt *s, const char *what, const char *detail)
+{
+    rconn *rc = s->rc;
+    lsql_error e;
+    lsql_error_clear(&e);
+    lsql__err_set(&e, LSQL_HRANA_PROTOCOL, "invalid cursor response from the server: %s%s%.200s",
+                  what, detail ? ": " : "", detail ? detail : "");
+    if (rc->streaming == s) {
+        rc->streaming = NULL;
+        rhttp_stream_end(rc->http);
+    }
+    return rpipe_fail_transport(rc, LSQL_HRANA_PROTOCOL, &e);
+}
+
+/* Reads and decodes the next entry from the network into *out.
+ * LSQL_ROW: an entry; LSQL_DONE: end of the answer; else an error (in
+ * c->last). */
+static int read_entry(rstmt *s, hrana_cursor_entry *out)
+{
+    rconn *rc = s->rc;
+    const char *line;
+    size_t len;
+    lsql_error e;
+    lsql_error_clear(&e);
+    for (;;) {
+        int r = rhttp_stream_line(rc->http, &line, &len, &e);
+        if (r == LSQL_DONE) {
+            rc->streaming = NULL;
+            rhttp_stream_end(rc->http);
+            return LSQL_DONE;
+        }
+        if (r != LSQL_ROW) {
+            rc->streaming = NULL;
+            rhttp_stream_end(rc->http);
+            return rpipe_fail_transport(rc, r, &e);
+        }
+        if (len == 0)
+            continue;
+        hrana_status hs;
+        if (hrana_decode_cursor_entry(line, len, &rc->db->limits, out, &hs)) {
+            if (hs.code == HRANA_E_UNKNOWN_TYPE)
+                continue; /* e.g. sqld's replication_index entries */
+            return proto_error(s, "bad entry", hs.message);
+        }
+        return LSQL_ROW;
+    }
+}
+
+int rcursor_drain(rstmt *s)
+{
+    rconn *rc = s->rc;
+    while (rc->streaming == s) {
+        rentry *q = lsql__calloc(1, sizeof *q);
+        if (!q)
+            return lsql__conn_fail(rc->c, NULL, LSQL_NOMEM, "out of memory reading a cursor");
+        int r = read_entry(s, &q->e);
+        if (r != LSQL_ROW) {
+            lsql__free(q);
+            if (r == LSQL_DONE)
+                s->stream_ended = true;
+            return r == LSQL_DONE ? LSQL_OK : r;
+        }
+        if (s->q_tail)
+            s->q_tail->next = q;
+        else
+            s->q_head = q;
+        s->q_tail = q;
+    }
+    return LSQL_OK;
+}
+
+/* Starts the request and reads the head line. */
+static int start(rstmt *s)
+{
+    rconn *rc = s->rc;
+    lsql_conn *c = rc->c;
+    int r = rpipe_take_http(rc);
+    (void)r;
+    rhttp_clear_interrupt(rc->http);
+    for (int attempt = 0;; attempt++) {
+        hrana_buf *b = &rc->req;
+        hrana_buf_truncate(b, 0);
+        RPUT(b, "{\"baton\":");
+        hrana_put_cstr_or_null(b, rc->baton);
+        RPUT(b, ",\"batch\":{\"steps\":[{\"stmt\":");
+        rstmt_encode(s, b);
+        RPUT(b, "}]}}");
+        if (!hrana_buf_ok(b))
+            return lsql__conn_fail(c, NULL, b->nomem ? LSQL_NOMEM : LSQL_TOOBIG,
+                                   "request body too large");
+        bool had_stream = rc->baton != NULL;
+        long status = 0;
+        lsql_error e;
+        lsql_error_clear(&e);
+        int code = rhttp_stream_start(rc->http, "/v3/cursor", b->p, b->len, &status, &rc->resp,
+                                      &e);
+        clock_gettime(CLOCK_MONOTONIC, &rc->last_use);
+        if (code == LSQL_OK && status != 200) {
+            code = lsql__remote_http_error(status, rc->resp.p, rc->resp.len, &e);
+            if (!rc->in_txn && had_stream && attempt == 0 &&
+                (code == LSQL_HRANA_STREAM_EXPIRED || code == LSQL_HRANA_SERVER)) {
+                rpipe_drop_stream(rc);
+                continue;
+            }
+        }
+        if (code != LSQL_OK) {
+            rhttp_stream_end(rc->http);
+            if (!rc->in_txn && attempt < rc->retry.max &&
+                rpipe_may_retry(code, status, s->readonly)) {
+                rpipe_drop_stream(rc);
+                lsql__retry_sleep(lsql__retry_delay_ms(&rc->retry, attempt,
+                                                       rhttp_retry_after(rc->http)),
+                                  rhttp_interrupt_flag(rc->http));
+                continue; /* interrupted: the next attempt says so */
+            }
+            return rpipe_fail_transport(rc, code, &e);
+        }
+        rc->streaming = s;
+        /* cursor requests carry no get_autocommit: the next pipeline asks
+         * after a statement that may begin or end a transaction */
+        if (rpipe_kind_txn(s->kind))
+            rc->ac_unknown = true;
+        /* head: {"baton":..,"base_url":..} */
+        const char *line;
+        size_t len;
+        code = rhttp_stream_line(rc->http, &line, &len, &e);
+        if (code != LSQL_ROW) {
+            rc->streaming = NULL;
+            rhttp_stream_end(rc->http);
+            if (code == LSQL_DONE)
+                return proto_error(s, "empty body", NULL);
+            return rpipe_fail_transport(rc, code, &e);
+        }
+        hrana_cursor_head h;
+        hrana_status hs;
+        if (hrana_decode_cursor_head(line, len, &rc->db->limits, &h, &hs))
+            return proto_error(s, "bad head line", hs.message);
+        char *nb = h.baton.p ? lsql__strndup(h.baton.p, h.baton.n) : NULL;
+        hrana_cursor_head_free(&h);
+        lsql__free(rc->baton);
+        rc->baton = nb;
+        if (!nb)
+            rc->gen++;
+        s->state = RS_STREAM;
+        s->stream_ended = false;
+        return LSQL_OK;
+    }
+}
+
+static int fail(rstmt *s, int code)
+{
+    s->state = RS_FAILED;
+    s->err_code = code;
+    s->cur = NULL;
+    return code;
+}
+
+int rcursor_step(rstmt *s)
+{
+    rconn *rc = s->rc;
+    if (s->state != RS_STREAM) {
+        int r = start(s);
+        if (r)
+            return fail(s, r);
+    }
+    for (;;) {
+        entry_free(&s->ent);
+        s->cur = NULL;
+        if (s->q_head) {
+            rentry *q = s->q_head;
+            s->q_head = q->next;
+            if (!s->q_head)
+                s->q_tail = NULL;
+            s->ent = q->e;
+            lsql__free(q);
+        } else if (rc->streaming == s) {
+            int r = read_entry(s, &s->ent);
+            if (r == LSQL_DONE) {
+                s->stream_ended = true;
+                continue;
+            }
+            if (r != LSQL_ROW)
+                return fail(s, r);
+        } else {
+            /* the answer ended without step_end: broken off */
+            if (s->stream_ended)
+                return fail(s, proto_error(s, "the answer ended before the end of the step",
+                                           NULL));
+            return fail(s, proto_error(s, "the answer ended early", NULL));
+        }
+        hrana_cursor_entry *e = &s->ent;
+        switch (e->type) {
+        case HRANA_ENTRY_STEP_BEGIN:
+            if (e->step != 0)
+                return fail(s, proto_error(s, "step_begin of an unknown step", NULL));
+            /* the result's columns win over the describe's */
+            if (e->ncols != (size_t)s->ncols && rstmt_set_cols(s, e->cols, e->ncols))
+                return fail(s, lsql__conn_fail(rc->c, NULL, LSQL_NOMEM, NULL));
+            continue;
+        case HRANA_ENTRY_ROW:
+            if (e->nrow != (size_t)s->ncols)
+                return fail(s, proto_error(s, "row with a wrong number of values", NULL));
+            s->cur = e->row;
+            return LSQL_ROW;
+        case HRANA_ENTRY_STEP_END: {
+            uint64_t aff = e->affected_row_count;
+            int has = e->has_last_insert_rowid;
+            int64_t rid = e->last_insert_rowid;
+            if (s->kind == LSQL_KIND_INSERT || s->kind == LSQL_KIND_UPDATE ||
+                s->kind == LSQL_KIND_DELETE) {
+                rc->changes = (int64_t)aff;
+                rc->total_changes += (int64_t)aff;
+            }
+            if (s->kind == LSQL_KIND_INSERT && has)
+                rc->last_rowid = rid;
+            rpipe_track(rc, s->sql, s->kind);
+            entry_free(&s->ent);
+            /* the rest must be the end of the answer */
+            if (rc->streaming == s) {
+                int r = rcursor_drain(s);
+                if (r)
+                    return fail(s, r);
+            }
+            queue_free(s);
+            s->state = RS_DONE;
+            return LSQL_DONE;
+        }
+        case HRANA_ENTRY_STEP_ERROR:
+        case HRANA_ENTRY_ERROR: {
+            int code = rpipe_stmt_error(rc, &e->error);
+            if (rc->streaming == s)
+                rcursor_drain(s);
+            queue_free(s);
+            return fail(s, code);
+        }
+        default:
+            continue;
+        }
+    }
+}
