@@ -477,6 +477,17 @@ static int run_check(lsql_conn *c, const void *what, unsigned flags, lsql_batch_
     return check_flags(c, flags, fn, err);
 }
 
+/* Hands out the result of a backend's batch_run (none: as in local mode, no
+ * result when the batch's transaction could not even begin). */
+static int backend_out(lsql_batch_result *r, lsql_batch_result **out, int rc)
+{
+    if (r->none)
+        lsql_batch_result_free(r);
+    else
+        *out = r;
+    return rc;
+}
+
 LSQL_API int lsql_batch_run(lsql_conn *c, const lsql_batch *b, unsigned flags,
                             lsql_batch_result **out, lsql_error *err)
 {
@@ -504,11 +515,7 @@ LSQL_API int lsql_batch_run(lsql_conn *c, const lsql_batch *b, unsigned flags,
         }
         rc = c->be->batch_run(c, bs, b->n, NULL, flags, r, err);
         lsql__free(bs);
-        if (r->none)
-            lsql_batch_result_free(r);
-        else
-            *out = r;
-        return rc;
+        return backend_out(r, out, rc);
     }
     int mode;
     if ((rc = run_begin(c, flags, &mode, err))) {
@@ -590,11 +597,7 @@ LSQL_API int lsql_script_run(lsql_conn *c, const char *sql, unsigned flags,
         return lsql__conn_fail(c, err, LSQL_NOMEM, "out of memory for a batch result");
     if (c->be->batch_run) {
         rc = c->be->batch_run(c, NULL, 0, sql, flags, r, err);
-        if (r->none)
-            lsql_batch_result_free(r);
-        else
-            *out = r;
-        return rc;
+        return backend_out(r, out, rc);
     }
     int mode;
     if ((rc = run_begin(c, flags, &mode, err))) {

@@ -73,7 +73,6 @@ typedef struct rconn {
     size_t nclose, capclose;
     bool in_txn;      /* the server's connection is not in autocommit mode */
     bool lost;        /* the stream of an open transaction was lost */
-    bool stream_sticky; /* a stream must be kept (transaction / savepoint open) */
     bool closing;     /* the request closes the stream: no get_autocommit after it */
     bool ac_unknown;  /* in_txn may be wrong (Hrana 3): the next pipeline asks */
     int64_t last_rowid;

@@ -83,7 +83,7 @@ static int mark_lost(rconn *rc, const lsql_error *cause)
 
 int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e)
 {
-    if (rc->in_txn || rc->stream_sticky)
+    if (rc->in_txn)
         return mark_lost(rc, e);
     rpipe_drop_stream(rc);
     rc->c->last = *e;
@@ -203,11 +203,11 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
     /* an interrupt from now on (also during a backoff wait) ends the call */
     rhttp_clear_interrupt(rc->http);
     for (int attempt = 0;; attempt++) {
-        if (rc->baton && !rc->in_txn && !rc->stream_sticky &&
+        if (rc->baton && !rc->in_txn &&
             ms_since(&rc->last_use) > RSTREAM_IDLE_MS)
             rpipe_drop_stream(rc); /* the server may have expired it */
         bool had_stream = rc->baton != NULL;
-        bool txn = rc->in_txn || rc->stream_sticky;
+        bool txn = rc->in_txn;
         bool ac = rc->db->version >= 3 && !rc->closing &&
                   (txn || rc->ac_unknown || (flags & RPIPE_TXN));
         size_t nreq = 0;
