@@ -281,7 +281,15 @@ typedef struct lsql_allocator {
  * before anything else in the process has initialised SQLite; otherwise
  * returns LSQL_MISUSE_INIT and changes nothing. The struct is copied.
  * Not thread-safe. Returns LSQL_OK, LSQL_INVALID_ARG (a set but incomplete
- * table) or LSQL_MISUSE_INIT. */
+ * table) or LSQL_MISUSE_INIT.
+ * Memory of the libraries remote mode uses is not routed through it:
+ * libcurl allocates with malloc, and the JSON parser jansson with its own
+ * functions. At its first JSON decode lsql installs jansson allocation
+ * functions (json_set_alloc_funcs) that are malloc/free except during lsql's
+ * own decodes, where a per-thread arena replaces thousands of small
+ * allocations -- but only if jansson still has its default functions: an
+ * application that gives jansson its own must do so before its first
+ * remote call, and lsql then uses them. */
 LSQL_API int lsql_set_allocator(const lsql_allocator *a, lsql_allocator *old);
 
 /* Allocates/frees memory with the installed allocator. Use lsql_free() for
@@ -916,7 +924,11 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * (connection refused, HTTP 429 or 503) or every statement in it is
  * read-only (connection reset, timeout, 502, 504). Batches are never resent
  * after a transient failure. LSQL_ERRF_RETRYABLE tells the application
- * whether its own retry may help.
+ * whether its own retry may help. (Below lsql, libcurl itself sends a
+ * request once more when a kept-alive connection turns out to be closed
+ * before any byte of the answer arrived -- the common case of a server
+ * closing an idle connection; only a server that closes a connection after
+ * running a request without answering can see such a request twice.)
  *
  * No remote meaning (LSQL_NOTSUP_BACKEND): lsql_conn_native, hooks,
  * authorizer, progress handler, user functions, extensions, backup,
@@ -924,7 +936,9 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * state (lsql_conn_txn_state). lsql_column_table / lsql_column_origin give
  * NULL. lsql_conn_changes / last_insert_rowid / total_changes report what
  * this connection's statements did, as the server returned it.
- * lsql_conn_interrupt aborts the request in progress (within about 100 ms);
+ * lsql_conn_interrupt aborts the request in progress (within about 100 ms)
+ * or the wait before an automatic retry; as in local mode, an interrupt
+ * while no call runs on the connection has no effect on the next call;
  * an interrupted request inside a transaction loses the transaction
  * (LSQL_TXN_LOST), since the server may or may not have run it. */
 

@@ -645,6 +645,8 @@ int remote_batch_run(lsql_conn *c, const lsql__bstep *steps, size_t n, const cha
                 break;
             }
             sr->status = LSQL_OK;
+            if (rc->db->version < 3 && x.mode == LSQL__RUN_PLAIN) /* no get_autocommit */
+                rpipe_track(rc, steps[i].sql, steps[i].sqllen, sr->kind);
         }
         if (code == LSQL_OK && x.mode != LSQL__RUN_PLAIN && br->step_errors[x.commit]) {
             code = batch_error(c, x.mode == LSQL__RUN_BEGIN ? "commit failed: "

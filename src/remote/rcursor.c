@@ -53,6 +53,7 @@ void rcursor_abort(rstmt *s)
     entry_free(&s->ent);
     queue_free(s);
     s->stream_ended = false;
+    lsql_error_clear(&s->drain_err);
     s->cur = NULL;
     if (s->state == RS_STREAM)
         s->state = RS_IDLE;
@@ -75,7 +76,7 @@ static int proto_error(rstmt *s, const char *what, const char *detail)
 /* Reads and decodes the next entry from the network into *out.
  * LSQL_ROW: an entry; LSQL_DONE: end of the answer; else an error (in
  * c->last). */
-static int read_entry(rstmt *s, hrana_cursor_entry *out)
+static int read_entry(rstmt *s, hrana_cursor_entry *out, size_t *nbytes)
 {
     rconn *rc = s->rc;
     const char *line;
@@ -102,18 +103,56 @@ static int read_entry(rstmt *s, hrana_cursor_entry *out)
                 continue; /* e.g. sqld's replication_index entries */
             return proto_error(s, "bad entry", hs.message);
         }
+        if (nbytes)
+            *nbytes += len;
         return LSQL_ROW;
     }
+}
+
+/* The rest of the answer is more than max_response: the rows read so far
+ * stay queued, then the cursor fails with LSQL_HTTP_TOO_LARGE. Inside a
+ * transaction the rest is read and dropped (the stream must stay usable);
+ * outside, the transfer is cut and the stream dropped. */
+static int drain_too_large(rstmt *s, size_t total)
+{
+    rconn *rc = s->rc;
+    lsql_error_clear(&s->drain_err);
+    lsql__err_set(&s->drain_err, LSQL_HTTP_TOO_LARGE,
+                  "another request was made on the connection while this cursor was still "
+                  "streaming, and the rest of its answer (over %zu bytes) is more than "
+                  "max_response_bytes allows to hold in memory; read a cursor to its end "
+                  "before using its connection for something else",
+                  total);
+    rc->streaming = NULL;
+    if (rc->in_txn) {
+        const char *line;
+        size_t len;
+        lsql_error e;
+        int r;
+        while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
+            ;
+        rhttp_stream_end(rc->http);
+        if (r != LSQL_DONE)
+            rpipe_fail_transport(rc, r, &e);
+    } else {
+        rhttp_stream_end(rc->http);
+        rpipe_drop_stream(rc);
+    }
+    s->stream_ended = true;
+    return LSQL_OK; /* the request that needed the connection goes on */
 }
 
 int rcursor_drain(rstmt *s)
 {
     rconn *rc = s->rc;
+    size_t total = 0;
     while (rc->streaming == s) {
+        if (total > rc->db->max_response)
+            return drain_too_large(s, total);
         rentry *q = lsql__calloc(1, sizeof *q);
         if (!q)
             return lsql__conn_fail(rc->c, NULL, LSQL_NOMEM, "out of memory reading a cursor");
-        int r = read_entry(s, &q->e);
+        int r = read_entry(s, &q->e, &total);
         if (r != LSQL_ROW) {
             lsql__free(q);
             if (r == LSQL_DONE)
@@ -195,12 +234,30 @@ static int start(rstmt *s)
         hrana_status hs;
         if (hrana_decode_cursor_head(line, len, &rc->db->limits, &h, &hs))
             return proto_error(s, "bad head line", hs.message);
-        char *nb = h.baton.p ? lsql__strndup(h.baton.p, h.baton.n) : NULL;
+        bool has_baton = h.baton.p != NULL;
+        char *nb = has_baton ? lsql__strndup(h.baton.p, h.baton.n) : NULL;
         hrana_cursor_head_free(&h);
+        if (!has_baton && !rc->in_txn) {
+            /* the server closed the stream: its rows are still good */
+            rpipe_drop_stream(rc);
+            s->state = RS_STREAM;
+            s->stream_ended = false;
+            return LSQL_OK;
+        }
+        if (!nb) {
+            /* a transaction cannot go on without its stream (as in
+             * rpipe_run); nor can anything when the baton cannot be kept */
+            rc->streaming = NULL;
+            rhttp_stream_end(rc->http);
+            lsql_error pe;
+            lsql_error_clear(&pe);
+            lsql__err_set(&pe, has_baton ? LSQL_NOMEM : LSQL_HRANA_PROTOCOL,
+                          has_baton ? "out of memory keeping the stream's baton"
+                                    : "the server closed the stream");
+            return rpipe_fail_transport(rc, pe.ext_code, &pe);
+        }
         lsql__free(rc->baton);
         rc->baton = nb;
-        if (!nb)
-            rc->gen++;
         s->state = RS_STREAM;
         s->stream_ended = false;
         return LSQL_OK;
@@ -234,13 +291,16 @@ int rcursor_step(rstmt *s)
             s->ent = q->e;
             lsql__free(q);
         } else if (rc->streaming == s) {
-            int r = read_entry(s, &s->ent);
+            int r = read_entry(s, &s->ent, NULL);
             if (r == LSQL_DONE) {
                 s->stream_ended = true;
                 continue;
             }
             if (r != LSQL_ROW)
                 return fail(s, r);
+        } else if (s->drain_err.ext_code) {
+            rc->c->last = s->drain_err;
+            return fail(s, s->drain_err.ext_code);
         } else {
             /* the answer ended without step_end: broken off */
             if (s->stream_ended)
@@ -273,7 +333,7 @@ int rcursor_step(rstmt *s)
             }
             if (s->kind == LSQL_KIND_INSERT && has)
                 rc->last_rowid = rid;
-            rpipe_track(rc, s->sql, s->kind);
+            rpipe_track(rc, s->sql, s->sqllen, s->kind);
             entry_free(&s->ent);
             /* the rest must be the end of the answer */
             if (rc->streaming == s) {

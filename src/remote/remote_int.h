@@ -74,6 +74,7 @@ typedef struct rconn {
     bool in_txn;      /* the server's connection is not in autocommit mode */
     bool lost;        /* the stream of an open transaction was lost */
     bool closing;     /* the request closes the stream: no get_autocommit after it */
+    int v2_sp_depth;  /* Hrana 2: savepoints of a transaction a SAVEPOINT began */
     bool ac_unknown;  /* in_txn may be wrong (Hrana 3): the next pipeline asks */
     int64_t last_rowid;
     int64_t changes, total_changes;
@@ -126,6 +127,7 @@ struct rstmt {
     hrana_cursor_entry ent; /* the entry holding the current row */
     rentry *q_head, *q_tail;
     bool stream_ended;
+    lsql_error drain_err; /* the queue was cut (ext_code 0: not) */
 };
 
 static inline rconn *RC(const lsql_conn *c) { return (rconn *)c->bc; }
@@ -166,6 +168,10 @@ static inline bool rpipe_kind_txn(int kind)
  * result. Errors are in rc->c->last. */
 int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
               hrana_pipeline_resp *out, size_t *first);
+/* Whether an HTTP error says the stream (baton) is gone -- expired, closed,
+ * unknown or reused -- so that the request did not run and may go out again
+ * on a new stream (outside a transaction). */
+bool rpipe_stream_gone(int code, const lsql_error *e);
 /* Whether a failed request may be sent again (outside a transaction):
  * it cannot have been applied (connection refused, 429, 503), or it is
  * read-only and the failure was transient (reset, timeout, 502, 504). */
@@ -177,7 +183,7 @@ int rpipe_take_http(rconn *rc);
 int rpipe_lost_error(rconn *rc);
 /* Updates the transaction tracking after statement `kind`/`sql` succeeded
  * (v2 servers have no get_autocommit). */
-void rpipe_track(rconn *rc, const char *sql, int kind);
+void rpipe_track(rconn *rc, const char *sql, size_t n, int kind);
 /* A Hrana statement error into c->last (and the transaction rules). */
 int rpipe_stmt_error(rconn *rc, const hrana_error *he);
 /* Starts over without a stream (the old one is forgotten). */

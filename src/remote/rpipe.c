@@ -26,6 +26,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static int64_t ms_since(const struct timespec *t)
 {
@@ -41,6 +42,7 @@ void rpipe_drop_stream(rconn *rc)
     rc->gen++;
     rc->nclose = 0; /* ids of the old stream died with it */
     rc->in_txn = false;
+    rc->v2_sp_depth = 0;
     rc->ac_unknown = false; /* a new stream starts in autocommit mode */
 }
 
@@ -92,14 +94,33 @@ int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e)
     return code;
 }
 
-void rpipe_track(rconn *rc, const char *sql, int kind)
+void rpipe_track(rconn *rc, const char *sql, size_t n, int kind)
 {
     if (kind == LSQL_KIND_TRANSACTION) {
-        size_t n = strlen(sql);
         if (rsql_is_begin(sql, n))
             rc->in_txn = true;
         else if (rsql_is_end(sql, n))
             rc->in_txn = false;
+        rc->v2_sp_depth = 0;
+    } else if (kind == LSQL_KIND_SAVEPOINT) {
+        /* a SAVEPOINT outside a transaction starts one, which the RELEASE
+         * of that outermost savepoint ends; counted by depth (a RELEASE of
+         * an outer name releases the inner ones too: then the transaction
+         * is thought open longer than it is, which only costs the idle
+         * stream drop and retries) */
+        const char *p = sql;
+        while (p < sql + n && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+            p++;
+        bool is_sp = (size_t)(sql + n - p) >= 9 && !strncasecmp(p, "SAVEPOINT", 9);
+        bool is_rel = (size_t)(sql + n - p) >= 7 && !strncasecmp(p, "RELEASE", 7);
+        if (is_sp && !rc->in_txn) {
+            rc->in_txn = true;
+            rc->v2_sp_depth = 1;
+        } else if (is_sp && rc->v2_sp_depth) {
+            rc->v2_sp_depth++;
+        } else if (is_rel && rc->v2_sp_depth && --rc->v2_sp_depth == 0) {
+            rc->in_txn = false;
+        }
     }
 }
 
@@ -126,6 +147,22 @@ int rpipe_take_http(rconn *rc)
     int rc2 = rcursor_drain(s);
     rc->streaming = NULL;
     return rc2;
+}
+
+bool rpipe_stream_gone(int code, const lsql_error *e)
+{
+    if (code == LSQL_HRANA_STREAM_EXPIRED)
+        return true;
+    if (code != LSQL_HRANA_SERVER)
+        return false;
+    /* lsqld: [BATON_INVALID] [BATON_REUSED] [STREAM_CLOSED]; sqld: "invalid
+     * baton", "baton reused" (a plain-text 400) */
+    static const char *const k_gone[] = {"BATON_", "STREAM_CLOSED", "invalid baton",
+                                         "baton reused", "Stream closed"};
+    for (size_t i = 0; i < sizeof k_gone / sizeof k_gone[0]; i++)
+        if (strstr(e->message, k_gone[i]))
+            return true;
+    return false;
 }
 
 /* Whether a failure may be retried (outside a transaction). */
@@ -203,11 +240,13 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
     /* an interrupt from now on (also during a backoff wait) ends the call */
     rhttp_clear_interrupt(rc->http);
     for (int attempt = 0;; attempt++) {
-        if (rc->baton && !rc->in_txn &&
+        if (rc->baton && !rc->in_txn && !rc->ac_unknown &&
             ms_since(&rc->last_use) > RSTREAM_IDLE_MS)
             rpipe_drop_stream(rc); /* the server may have expired it */
         bool had_stream = rc->baton != NULL;
-        bool txn = rc->in_txn;
+        /* a transaction may be open (or it is not known): the stream must
+         * not change under it and nothing may be resent */
+        bool txn = rc->in_txn || (rc->ac_unknown && rc->baton);
         bool ac = rc->db->version >= 3 && !rc->closing &&
                   (txn || rc->ac_unknown || (flags & RPIPE_TXN));
         size_t nreq = 0;
@@ -221,8 +260,7 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
         clock_gettime(CLOCK_MONOTONIC, &rc->last_use);
         if (code == LSQL_OK && status != 200) {
             code = lsql__remote_http_error(status, rc->resp.p, rc->resp.len, &e);
-            if (!txn && had_stream && !fresh_retry_done &&
-                (code == LSQL_HRANA_STREAM_EXPIRED || code == LSQL_HRANA_SERVER)) {
+            if (!txn && had_stream && !fresh_retry_done && rpipe_stream_gone(code, &e)) {
                 /* expired or unknown baton: a new stream, once, at once */
                 rpipe_drop_stream(rc);
                 fresh_retry_done = true;
@@ -238,7 +276,7 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
                 c->last = e;
                 return code;
             }
-            if (txn && (LSQL_CLASS(code) == LSQL_HTTP || LSQL_CLASS(code) == LSQL_HRANA))
+            if (txn) /* whatever failed, the stream's state is unknown now */
                 return mark_lost(rc, &e);
             rpipe_drop_stream(rc);
             if (!txn && attempt < rc->retry.max && rpipe_may_retry(code, status, readonly)) {
@@ -286,7 +324,14 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
         if (out->baton.p && !(nb = lsql__strndup(out->baton.p, out->baton.n))) {
             hrana_pipeline_resp_free(out);
             memset(out, 0, sizeof *out);
-            return lsql__conn_fail(c, NULL, LSQL_NOMEM, NULL);
+            lsql_error pe;
+            lsql_error_clear(&pe);
+            lsql__err_set(&pe, LSQL_NOMEM, "out of memory keeping the stream's baton");
+            if (txn)
+                return mark_lost(rc, &pe);
+            rpipe_drop_stream(rc); /* the old baton is spent */
+            c->last = pe;
+            return LSQL_NOMEM;
         }
         if (!nb) {
             bool was_txn = rc->in_txn;

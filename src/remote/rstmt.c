@@ -18,7 +18,8 @@
 
 typedef struct prep_ctx {
     rstmt *s;
-    bool store; /* store_sql sent before the describe */
+    bool store;   /* store_sql sent before the describe */
+    uint32_t gen; /* the stream generation the request was built for */
 } prep_ctx;
 
 static void put_store(rstmt *s, hrana_buf *b)
@@ -47,6 +48,7 @@ static int build_describe(rconn *rc, hrana_buf *b, void *ctx)
     prep_ctx *p = ctx;
     rstmt *s = p->s;
     int n = 0;
+    p->gen = rc->gen;
     p->store = want_store(s);
     if (p->store) {
         put_store(s, b);
@@ -192,7 +194,7 @@ int remote_prepare(lsql_conn *c, const char *sql, size_t n, bool nul_term, unsig
         st->kind = s->kind;
         return LSQL_OK;
     }
-    prep_ctx p = {s, false};
+    prep_ctx p = {s, false, 0};
     hrana_pipeline_resp resp;
     size_t first = 0;
     int code = rpipe_run(rc, build_describe, &p, RPIPE_READONLY, &resp, &first);
@@ -204,7 +206,7 @@ int remote_prepare(lsql_conn *c, const char *sql, size_t n, bool nul_term, unsig
     if (p.store) {
         if (resp.results[first].is_error) {
             s->try_store = false; /* e.g. the server's limit of stored texts */
-        } else {
+        } else if (rc->gen == p.gen) { /* else the stream it was stored on is gone */
             s->stored = true;
             s->sql_gen = rc->gen;
         }
@@ -402,6 +404,7 @@ void rstmt_encode(rstmt *s, hrana_buf *b)
 typedef struct exec_ctx {
     rstmt *s;
     bool store;
+    uint32_t gen; /* the stream generation the request was built for */
 } exec_ctx;
 
 static int build_execute(rconn *rc, hrana_buf *b, void *ctx)
@@ -409,6 +412,7 @@ static int build_execute(rconn *rc, hrana_buf *b, void *ctx)
     exec_ctx *x = ctx;
     rstmt *s = x->s;
     int n = 0;
+    x->gen = rc->gen;
     x->store = want_store(s);
     if (x->store) {
         put_store(s, b);
@@ -435,7 +439,7 @@ static void note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowi
     if (s->kind == LSQL_KIND_INSERT && has_rowid)
         rc->last_rowid = rowid;
     if (rc->db->version < 3)
-        rpipe_track(rc, s->sql, s->kind);
+        rpipe_track(rc, s->sql, s->sqllen, s->kind);
 }
 
 static int execute(rstmt *s)
@@ -454,7 +458,7 @@ static int execute(rstmt *s)
     }
     if (s->want_stream && rc->db->version >= 3 && s->ncols > 0)
         return rcursor_step(s);
-    exec_ctx x = {s, false};
+    exec_ctx x = {s, false, 0};
     size_t first = 0;
     unsigned flags = (s->readonly ? RPIPE_READONLY : 0) | (rpipe_kind_txn(s->kind) ? RPIPE_TXN : 0);
     int code = rpipe_run(rc, build_execute, &x, flags, &s->resp, &first);
@@ -464,11 +468,11 @@ static int execute(rstmt *s)
         return code;
     }
     if (x.store) {
-        if (!s->resp.results[first].is_error) {
+        if (s->resp.results[first].is_error) {
+            s->try_store = false;
+        } else if (rc->gen == x.gen) { /* else the stream it was stored on is gone */
             s->stored = true;
             s->sql_gen = rc->gen;
-        } else {
-            s->try_store = false;
         }
     }
     const hrana_stream_result *r = &s->resp.results[first + (x.store ? 1 : 0)];
@@ -540,6 +544,7 @@ void remote_reset(lsql_stmt *st)
     rstmt *s = RST(st);
     rstmt_clear_result(s);
     s->state = RS_IDLE;
+    s->want_stream = false; /* a cursor asks again each time (lsql_cursor_open) */
 }
 
 /* ---- columns ---------------------------------------------------------------- */

@@ -570,6 +570,13 @@ static void cursor_streams_and_interleaves(void **state)
     assert_int_equal(LSQL_CLASS(rc), LSQL_ERROR);
     assert_non_null(strstr(e.message, "overflow"));
     lsql_cursor_close(cur);
+    /* the same SQL run as a plain query afterwards is not streamed */
+    ct_expect(LSQL_OK, &e, lsql_cursor_open(c, "SELECT 5 AS v", NULL, 0, &cur, &e));
+    ct_expect(LSQL_ROW, &e, lsql_cursor_fetch(cur, 10, &page, &e));
+    lsql_cursor_close(cur);
+    long cursors = metric_settled(f, "endpoint=\"cursor\",status=\"200\"} ");
+    assert_int_equal(ct_int(c, "SELECT 5 AS v"), 5);
+    assert_int_equal(metric_settled(f, "endpoint=\"cursor\",status=\"200\"} "), cursors);
     /* closing a cursor before its end leaves the connection usable */
     ct_expect(LSQL_OK, &e,
               lsql_cursor_open(c,
@@ -579,6 +586,37 @@ static void cursor_streams_and_interleaves(void **state)
     ct_expect(LSQL_ROW, &e, lsql_cursor_fetch(cur, 10, &page, &e));
     lsql_cursor_close(cur);
     assert_int_equal(ct_int(c, "SELECT 6"), 6);
+    fx_stop(f);
+}
+
+/* Another request while a cursor streams reads the cursor's rest into
+ * memory -- at most max_response bytes of it; beyond, the cursor fails with
+ * LSQL_HTTP_TOO_LARGE after the rows it holds, and the other request works. */
+static void cursor_rest_bounded(void **state)
+{
+    (void)state;
+    fx *f = fx_start("remote-cursor-cap", NULL);
+    fx_connect(f, "?max_response=65536");
+    lsql_conn *c = f->c;
+    lsql_error e;
+    lsql_cursor *cur;
+    ct_expect(LSQL_OK, &e,
+              lsql_cursor_open(c,
+                               "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                               "WHERE x < 200000) SELECT x, 'row ' || x FROM n",
+                               NULL, 0, &cur, &e));
+    const lsql_rowset *page;
+    ct_expect(LSQL_ROW, &e, lsql_cursor_fetch(cur, 10, &page, &e));
+    assert_int_equal(ct_int(c, "SELECT 6"), 6);
+    int rc;
+    uint64_t before = lsql_cursor_rows_read(cur);
+    while ((rc = lsql_cursor_fetch(cur, 1000, &page, &e)) == LSQL_ROW)
+        ;
+    assert_int_equal(rc, LSQL_HTTP_TOO_LARGE);
+    assert_true(lsql_cursor_rows_read(cur) > before); /* the rows held were handed out */
+    assert_true(lsql_cursor_rows_read(cur) < 200000);
+    lsql_cursor_close(cur);
+    assert_int_equal(ct_int(c, "SELECT 7"), 7);
     fx_stop(f);
 }
 
@@ -597,6 +635,7 @@ int main(void)
         cmocka_unit_test(close_rolls_back_on_the_server),
         cmocka_unit_test(hrana2_server),
         cmocka_unit_test(cursor_streams_and_interleaves),
+        cmocka_unit_test(cursor_rest_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

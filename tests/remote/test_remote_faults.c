@@ -387,6 +387,20 @@ static void statuses(void **state)
     assert_int_equal(e.http_status, 401);
     assert_int_equal(hits(x), 1);
     fx_free(x);
+    /* a 400 that is not about the stream (here an unknown code) is not
+     * resent on a new stream: the server may have run part of it */
+    x = fx_new(F_STATUS, "execute", 0, NULL);
+    x->sc.status = 400;
+    x->sc.body = "{\"message\":\"refused\",\"code\":\"SOMETHING_ELSE\"}";
+    ct_expect(LSQL_OK, &e, select_one(x, &v, &e)); /* the stream exists */
+    atomic_store(&x->sc.hits, 0);
+    x->sc.times = 1;
+    ct_err_garbage(&e);
+    int rc400 = insert_one(x, &e);
+    assert_int_not_equal(rc400, LSQL_OK);
+    assert_int_equal(e.http_status, 400);
+    assert_int_equal(hits(x), 1);
+    fx_free(x);
     /* retries=0: nothing is resent */
     x = fx_new(F_STATUS, "execute", 1, "?timeout=300&retries=0");
     x->sc.status = 503;
@@ -470,6 +484,39 @@ static void failure_inside_transaction(void **state)
     fx_free(x);
 }
 
+/* ---- any failed exchange inside a transaction loses it ------------------------------- */
+
+/* An answer whose error is not of class LSQL_HTTP / LSQL_HRANA (401, 413, a
+ * 400 with a SQLite-named Hrana code) inside a transaction: the next call
+ * must fail with LSQL_TXN_LOST, never go out on a new stream. */
+static void run_status_in_txn(int status, const char *body)
+{
+    fx *x = fx_new(F_STATUS, "execute", -1, NULL);
+    x->sc.target = NULL;
+    x->sc.status = status;
+    x->sc.body = body;
+    lsql_error e;
+    lsql_txn *tx;
+    ct_expect(LSQL_OK, &e, lsql_begin(x->c, LSQL_BEGIN_IMMEDIATE, &tx, &e));
+    x->sc.target = "execute";
+    lsql_error e1;
+    assert_int_not_equal(insert_one(x, &e1), LSQL_OK);
+    x->sc.target = NULL;
+    int before = fs_requests(x->srv);
+    ct_expect(LSQL_TXN_LOST, &e, insert_one(x, &e));
+    assert_int_equal(fs_requests(x->srv), before); /* nothing was sent */
+    ct_expect(LSQL_OK, &e, lsql_rollback(x->c, tx, &e));
+    fx_free(x);
+}
+
+static void statuses_inside_transaction(void **state)
+{
+    (void)state;
+    run_status_in_txn(413, "too big");
+    run_status_in_txn(401, "{\"error\":\"Unauthorized\"}");
+    run_status_in_txn(400, "{\"message\":\"x\",\"code\":\"TRANSACTION_TIMEOUT\"}");
+}
+
 /* ---- version negotiation ----------------------------------------------------------- */
 
 static void negotiates_v2(void **state)
@@ -522,6 +569,7 @@ int main(void)
         cmocka_unit_test(statuses),
         cmocka_unit_test(batch_faults),
         cmocka_unit_test(failure_inside_transaction),
+        cmocka_unit_test(statuses_inside_transaction),
         cmocka_unit_test(negotiates_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
