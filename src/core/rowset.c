@@ -125,6 +125,16 @@ static lsql_value *rs_new_row(lsql_rowset *rs)
     return rs->vals + rs->nrows * ncol;
 }
 
+/* A row without values to copy: counted when the row set has no columns,
+ * else the allocation of its values failed. */
+static int rs_no_values(lsql_rowset *rs)
+{
+    if (rs->ncol)
+        return LSQL_NOMEM;
+    rs->nrows++;
+    return LSQL_OK;
+}
+
 /* Copies len bytes (and a NUL) into the row set's chunks. */
 static const unsigned char *rs_copy(lsql_rowset *rs, const void *b, size_t len)
 {
@@ -142,13 +152,9 @@ static const unsigned char *rs_copy(lsql_rowset *rs, const void *b, size_t len)
 int lsql__rowset_add_values(lsql_rowset *rs, const lsql_value *vals)
 {
     size_t ncol = (size_t)rs->ncol;
-    if (ncol == 0) {
-        rs->nrows++;
-        return LSQL_OK;
-    }
-    lsql_value *row = rs_new_row(rs);
-    if (!row)
-        return LSQL_NOMEM;
+    lsql_value *row = NULL;
+    if (ncol == 0 || !(row = rs_new_row(rs)))
+        return rs_no_values(rs);
     for (size_t i = 0; i < ncol; i++) {
         row[i] = vals[i];
         if (vals[i].type == LSQL_TYPE_TEXT || vals[i].type == LSQL_TYPE_BLOB) {
@@ -168,13 +174,9 @@ int lsql__rowset_add_values(lsql_rowset *rs, const lsql_value *vals)
 int lsql__rowset_add(lsql_rowset *rs, lsql_stmt *st)
 {
     size_t ncol = (size_t)rs->ncol;
-    if (ncol == 0) {
-        rs->nrows++;
-        return LSQL_OK;
-    }
-    lsql_value *row = rs_new_row(rs);
-    if (!row)
-        return LSQL_NOMEM;
+    lsql_value *row = NULL;
+    if (ncol == 0 || !(row = rs_new_row(rs)))
+        return rs_no_values(rs);
     const lsql_backend *be = st->conn->be;
     for (size_t i = 0; i < ncol; i++) {
         lsql_value *v = &row[i];

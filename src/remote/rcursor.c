@@ -29,27 +29,33 @@ static void queue_free(rstmt *s)
     s->q_head = s->q_tail = NULL;
 }
 
+/* Stops reading the streaming answer on rc. Inside a transaction the rest
+ * is read and dropped (the stream must stay usable); outside, the transfer
+ * is cut and the stream dropped (the server may still be writing on it). */
+static void stop_reading(rconn *rc)
+{
+    rc->streaming = NULL;
+    if (rc->in_txn) {
+        const char *line;
+        size_t len;
+        lsql_error e;
+        int r;
+        while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
+            ;
+        rhttp_stream_end(rc->http);
+        if (r != LSQL_DONE)
+            rpipe_fail_transport(rc, r, &e);
+    } else {
+        rhttp_stream_end(rc->http);
+        rpipe_drop_stream(rc);
+    }
+}
+
 void rcursor_abort(rstmt *s)
 {
     rconn *rc = s->rc;
-    if (rc->streaming == s) {
-        rc->streaming = NULL;
-        if (rc->in_txn) {
-            /* keep the transaction's stream: read the answer to its end */
-            const char *line;
-            size_t len;
-            lsql_error e;
-            int r;
-            while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
-                ;
-            if (r != LSQL_DONE)
-                rpipe_fail_transport(rc, r, &e);
-            rhttp_stream_end(rc->http);
-        } else {
-            rhttp_stream_end(rc->http);
-            rpipe_drop_stream(rc); /* the server may still be writing on it */
-        }
-    }
+    if (rc->streaming == s)
+        stop_reading(rc);
     entry_free(&s->ent);
     queue_free(s);
     s->stream_ended = false;
@@ -123,21 +129,7 @@ static int drain_too_large(rstmt *s, size_t total)
                   "max_response_bytes allows to hold in memory; read a cursor to its end "
                   "before using its connection for something else",
                   total);
-    rc->streaming = NULL;
-    if (rc->in_txn) {
-        const char *line;
-        size_t len;
-        lsql_error e;
-        int r;
-        while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
-            ;
-        rhttp_stream_end(rc->http);
-        if (r != LSQL_DONE)
-            rpipe_fail_transport(rc, r, &e);
-    } else {
-        rhttp_stream_end(rc->http);
-        rpipe_drop_stream(rc);
-    }
+    stop_reading(rc);
     s->stream_ended = true;
     return LSQL_OK; /* the request that needed the connection goes on */
 }
