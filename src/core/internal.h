@@ -401,5 +401,8 @@ int lsql__url_parse(const char *url, lsql_db_opts *o, char **path_owned,
 /* Percent-decodes s[0..n) into a new string (lsql__free it); NULL on a bad
  * escape (sets *bad) or out of memory. A decoded NUL byte is rejected too. */
 char *lsql__pct_decode(const char *s, size_t n, bool *bad);
+/* "on"/"true"/"1" or "off"/"false"/"0" (case-insensitive) into *on; false
+ * for anything else. */
+bool lsql__parse_onoff(const char *v, bool *on);
 
 #endif

@@ -58,7 +58,7 @@ static bool parse_u32(const char *v, uint32_t *out)
     return true;
 }
 
-static bool parse_onoff(const char *v, bool *on)
+bool lsql__parse_onoff(const char *v, bool *on)
 {
     if (!strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcmp(v, "1")) {
         *on = true;
@@ -94,12 +94,12 @@ static int apply_param(const char *k, const char *v, lsql_db_opts *o,
         else
             goto bad;
     } else if (!strcmp(k, "foreign_keys")) {
-        if (!parse_onoff(v, &on))
+        if (!lsql__parse_onoff(v, &on))
             goto bad;
         o->flags = on ? o->flags & ~LSQL_DB_NO_FOREIGN_KEYS
                       : o->flags | LSQL_DB_NO_FOREIGN_KEYS;
     } else if (!strcmp(k, "wal")) {
-        if (!parse_onoff(v, &on))
+        if (!lsql__parse_onoff(v, &on))
             goto bad;
         o->flags = on ? o->flags & ~LSQL_DB_NO_WAL : o->flags | LSQL_DB_NO_WAL;
     } else if (!strcmp(k, "synchronous")) {

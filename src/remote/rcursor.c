@@ -315,17 +315,9 @@ int rcursor_step(rstmt *s)
             s->cur = e->row;
             return LSQL_ROW;
         case HRANA_ENTRY_STEP_END: {
-            uint64_t aff = e->affected_row_count;
-            int has = e->has_last_insert_rowid;
-            int64_t rid = e->last_insert_rowid;
-            if (s->kind == LSQL_KIND_INSERT || s->kind == LSQL_KIND_UPDATE ||
-                s->kind == LSQL_KIND_DELETE) {
-                rc->changes = (int64_t)aff;
-                rc->total_changes += (int64_t)aff;
-            }
-            if (s->kind == LSQL_KIND_INSERT && has)
-                rc->last_rowid = rid;
-            rpipe_track(rc, s->sql, s->sqllen, s->kind);
+            rstmt_note_result(s, e->affected_row_count, e->has_last_insert_rowid,
+                              e->last_insert_rowid);
+            rpipe_track(rc, s->sql, s->sqllen, s->kind); /* cursors never ask get_autocommit */
             entry_free(&s->ent);
             /* the rest must be the end of the answer */
             if (rc->streaming == s) {

@@ -36,19 +36,6 @@ static bool num(const char *v, uint64_t max, uint64_t *out)
     return true;
 }
 
-static bool onoff(const char *v, bool *out)
-{
-    if (!strcmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "true")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "false")) {
-        *out = false;
-        return true;
-    }
-    return false;
-}
-
 /* Applies one URL query option. */
 static int url_opt(lsql_db *db, rdb *d, const char *k, const char *v, bool *tls, lsql_error *e)
 {
@@ -60,7 +47,7 @@ static int url_opt(lsql_db *db, rdb *d, const char *k, const char *v, bool *tls,
         if (*v && !d->token)
             return lsql__fail(e, LSQL_NOMEM, NULL);
     } else if (!strcmp(k, "tls")) {
-        if (!onoff(v, tls))
+        if (!lsql__parse_onoff(v, tls))
             goto bad;
     } else if (!strcmp(k, "connect_timeout")) {
         if (!num(v, UINT32_MAX, &x) || !x)
@@ -83,11 +70,11 @@ static int url_opt(lsql_db *db, rdb *d, const char *k, const char *v, bool *tls,
             goto bad;
         d->version = (int)x;
     } else if (!strcmp(k, "http2")) {
-        if (!onoff(v, &b))
+        if (!lsql__parse_onoff(v, &b))
             goto bad;
         d->http2 = b;
     } else if (!strcmp(k, "tls_verify")) {
-        if (!onoff(v, &b))
+        if (!lsql__parse_onoff(v, &b))
             goto bad;
         d->verify_tls = b;
     } else if (!strcmp(k, "ca_file") || !strcmp(k, "ca_path")) {

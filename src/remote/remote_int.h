@@ -200,6 +200,8 @@ int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e);
 void rstmt_encode(rstmt *s, hrana_buf *b);
 /* Frees the current result / stream state (not the binds). */
 void rstmt_clear_result(rstmt *s);
+/* Records the changes and rowid of a finished statement on the connection. */
+void rstmt_note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowid);
 /* Replaces the statement's columns (names, decltypes). LSQL_OK / LSQL_NOMEM. */
 int rstmt_set_cols(rstmt *s, const hrana_col *cols, size_t n);
 

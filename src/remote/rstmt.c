@@ -427,8 +427,7 @@ static int build_execute(rconn *rc, hrana_buf *b, void *ctx)
     return n + 1;
 }
 
-/* Records changes and rowid of a finished statement on the connection. */
-static void note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowid)
+void rstmt_note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowid)
 {
     rconn *rc = s->rc;
     if (s->kind == LSQL_KIND_INSERT || s->kind == LSQL_KIND_UPDATE ||
@@ -438,8 +437,6 @@ static void note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowi
     }
     if (s->kind == LSQL_KIND_INSERT && has_rowid)
         rc->last_rowid = rowid;
-    if (rc->db->version < 3)
-        rpipe_track(rc, s->sql, s->sqllen, s->kind);
 }
 
 static int execute(rstmt *s)
@@ -497,7 +494,10 @@ static int execute(rstmt *s)
         s->state = RS_FAILED;
         return s->err_code = lsql__conn_fail(c, NULL, LSQL_NOMEM, NULL);
     }
-    note_result(s, res->affected_row_count, res->has_last_insert_rowid, res->last_insert_rowid);
+    rstmt_note_result(s, res->affected_row_count, res->has_last_insert_rowid,
+                      res->last_insert_rowid);
+    if (rc->db->version < 3) /* v3 asked get_autocommit */
+        rpipe_track(rc, s->sql, s->sqllen, s->kind);
     if (!res->nrows || !res->ncols) {
         rstmt_clear_result(s);
         s->state = RS_DONE;
