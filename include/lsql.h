@@ -495,8 +495,24 @@ typedef struct lsql_db_opts {
     int retry_max;
     uint32_t retry_base_ms;
     uint32_t retry_max_ms;
-    int hrana_version; /* 0 = negotiate (v3 when offered, else v2); 2 or 3 forces it */
+    int hrana_version; /* 0 = negotiate (v3 when offered, else v2); 2 or 3 forces it
+                          (URL: hrana=2|3) */
+    /* REMOTE: the encoding of Hrana 3 bodies (see "Remote mode").
+     * 0 = negotiate (default): protobuf when the server offers it (POST
+     * /v3-protobuf/pipeline), else JSON (Hrana 3, else Hrana 2).
+     * LSQL_HRANA_JSON forces JSON (Hrana 3 or 2). LSQL_HRANA_PROTOBUF forces
+     * protobuf: lsql_db_open fails with LSQL_HRANA_VERSION when the server
+     * lacks it, and with LSQL_INVALID_OPTION together with hrana_version 2
+     * (Hrana 2 is JSON only). Other values: LSQL_INVALID_OPTION. URL:
+     * encoding=json|protobuf. lsql_db_opts_get reports the encoding in use.
+     * Added at the end of the struct: callers compiled without it (a
+     * smaller struct_size) get the default. */
+    int hrana_encoding;
 } lsql_db_opts;
+
+/* Values of lsql_db_opts.hrana_encoding (0 = negotiate). */
+#define LSQL_HRANA_JSON 1
+#define LSQL_HRANA_PROTOBUF 2
 
 /* Fills *opts with zeros, struct_size and mode = LSQL_MODE_LOCAL. */
 LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
@@ -518,12 +534,14 @@ LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
  * and a change check (about 18% on a point SELECT, docs/PERFORMANCE.md). Use
  * it when several connections (a pool) must see the same data.
  * REMOTE: `url` names the server (http://, https://, libsql:// = https://)
- * and `auth_token` its bearer token; opening makes one check of the server
- * (protocol version and credentials), see "Remote mode" below.
+ * and `auth_token` its bearer token; opening checks the server (protocol
+ * version, encoding and credentials: one request on a server with Hrana 3
+ * protobuf), see "Remote mode" below.
  * Errors: LSQL_INVALID_ARG/OPTION, LSQL_NOTSUP_MODE (REPLICA in this
  * version), LSQL_CANTOPEN, LSQL_NOTADB, LSQL_NOMEM; REMOTE: LSQL_INVALID_URL,
  * LSQL_HTTP_* (server unreachable...), LSQL_AUTH_REMOTE (token refused),
- * LSQL_HRANA_VERSION (not a libSQL server). Thread-safe. */
+ * LSQL_HRANA_VERSION (not a libSQL server, or not one with the version or
+ * encoding that was forced). Thread-safe. */
 LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
                           lsql_error *err);
 
@@ -538,8 +556,9 @@ LSQL_API int lsql_db_open(const lsql_db_opts *opts, lsql_db **out,
  *   mode=ro|rw|rwc  memory=shared|private
  * REMOTE query keys: authToken=TOKEN  tls=0 (libsql:// over plain http)
  *   timeout=MS (request)  connect_timeout=MS  max_response=BYTES
- *   retries=N  hrana=2|3  http2=on  tls_verify=off  ca_file=PATH
- *   ca_path=DIR  stmt_cache=N
+ *   retries=N  hrana=2|3  encoding=json|protobuf  http2=on  tls_verify=off
+ *   ca_file=PATH  ca_path=DIR  stmt_cache=N
+ * (a URL option wins over the same option of the struct)
  * `url` is borrowed for the call. Same result and errors as lsql_db_open. */
 LSQL_API int lsql_db_open_url(const char *url, lsql_db **out, lsql_error *err);
 
@@ -560,7 +579,9 @@ LSQL_API int lsql_db_mode(const lsql_db *db);
  * cache), e.g. to open a second database on the same file with other flags.
  * Set out->struct_size first: only the fields that fit are written. The
  * strings (path; url, auth_token: reserved) are borrowed from `db`, valid
- * until lsql_db_close(db); path is NULL for MEMORY. Returns LSQL_OK,
+ * until lsql_db_close(db); path is NULL for MEMORY. REMOTE: hrana_version
+ * and hrana_encoding hold the protocol version (2 or 3) and encoding
+ * (LSQL_HRANA_JSON or LSQL_HRANA_PROTOBUF) chosen at open. Returns LSQL_OK,
  * LSQL_MISUSE_HANDLE, or LSQL_INVALID_ARG (NULL out or struct_size too
  * small). Thread-safe. */
 LSQL_API int lsql_db_opts_get(const lsql_db *db, lsql_db_opts *out);
@@ -872,8 +893,27 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
 /* ------------------------------------------------------------------------- */
 /* [section: remote]
  * A REMOTE database is a libSQL server (sqld, Turso, lsqld) spoken to over
- * HTTP with the Hrana protocol (JSON; version 3 when the server offers it,
- * else 2). Every function of this header keeps its meaning; what differs:
+ * HTTP with the Hrana protocol (version 3 when the server offers it, else
+ * 2). Every function of this header keeps its meaning; what differs:
+ *
+ * Protocol and encoding. Hrana 3 has two encodings of the same messages:
+ * protobuf (POST /v3-protobuf/pipeline and /v3-protobuf/cursor, content
+ * type application/x-protobuf; cheaper for both sides to write and read)
+ * and JSON (/v3/...); Hrana 2 is JSON only. lsql_db_open tries, in order,
+ * Hrana 3 protobuf, Hrana 3 JSON, Hrana 2, each with a request that opens
+ * and closes a stream (which also checks the token), and keeps the first
+ * the server answers: one request on a server with protobuf (lsqld, sqld),
+ * two on a JSON-only Hrana 3 server, three on a Hrana 2 server. An endpoint
+ * the server lacks (HTTP 404, 405, 415, 501) moves on to the next; any
+ * other failure (401, 5xx, unreachable) fails the open. hrana_version and
+ * hrana_encoding (URL: hrana=2|3, encoding=json|protobuf) restrict the
+ * choice -- then one request --; forcing an encoding or version the server
+ * lacks is LSQL_HRANA_VERSION, protobuf with Hrana 2 LSQL_INVALID_OPTION.
+ * lsql_db_opts_get tells what was chosen. Both encodings behave the same
+ * for the application. The Error body of an HTTP error answer is read by
+ * its content type, JSON or protobuf (sqld answers stream errors on its
+ * protobuf endpoints with a protobuf Error and HTTP 500; a stream error
+ * -- STREAM_EXPIRED, BATON_* -- is treated alike whatever the status).
  *
  * Connections. Each lsql_conn has its own HTTP connection (libcurl, kept
  * alive) and at most one server "stream" (a server-side connection). No
@@ -890,12 +930,13 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * error therefore appears at the first step, before any row. Results larger
  * than max_response_bytes fail with LSQL_HTTP_TOO_LARGE: use a cursor.
  *
- * Cursors (lsql_cursor_open) stream their rows with POST /v3/cursor: rows
- * are handed out while the answer is still arriving and memory stays flat
- * whatever the size of the result (Hrana 3; on a Hrana 2 server the rows
- * are fetched whole). If another request is made on the same connection
- * while a cursor is streaming, the rest of the cursor's rows is read into
- * memory first.
+ * Cursors (lsql_cursor_open) stream their rows with POST /v3/cursor (or
+ * /v3-protobuf/cursor): rows are handed out while the answer is still
+ * arriving and memory stays flat whatever the size of the result (Hrana 3;
+ * on a Hrana 2 server the rows are fetched whole); one row larger than
+ * max_response_bytes fails with LSQL_HTTP_TOO_LARGE. If another request is
+ * made on the same connection while a cursor is streaming, the rest of the
+ * cursor's rows is read into memory first.
  *
  * Batches. lsql_batch_run and lsql_script_run send ONE request (a Hrana
  * batch with conditions: one round trip) and give the same per-step results

@@ -3,6 +3,7 @@
  *
  *   bench_remote --impl lsql|floor --case point|batch100 --url http://127.0.0.1:PORT
  *                [--n N] [--warmup W] [--rows R] [--seed S] [--variant V] [--path P]
+ *                [--encoding json|protobuf]
  *   bench_remote --info | --has-callgrind
  *   bench_remote --probe --url URL   (exit 0: remote mode works; 3: LSQL_NOTSUP_MODE)
  *
@@ -16,9 +17,13 @@
  *          lsql_query_value per request) and `prepared` (prepare once, then
  *          bind/step/reset per request); batch100 builds the lsql_batch (100
  *          lsql_batch_add) and runs it with LSQL_BATCH_ATOMIC|LSQL_BATCH_IMMEDIATE
- *          inside the timed loop, as a program would.
+ *          inside the timed loop, as a program would. The encoding is the
+ *          negotiated one (protobuf when lsqld offers it) unless --encoding
+ *          forces one (URL parameter encoding=; the row's variant then ends
+ *          in -json or -protobuf).
  *   floor  raw libcurl: one easy handle (keep-alive), POST of the cheapest
- *          Hrana JSON body for the same work to --path (default /v2/pipeline),
+ *          Hrana body for the same work: JSON to --path (default /v2/pipeline)
+ *          or, with --encoding protobuf, protobuf to /v3-protobuf/pipeline,
  *          the whole response read and thrown away, nothing decoded. The
  *          bodies are built before the timed loop: the floor is "HTTP round
  *          trip + server work" with no client-side cost beyond libcurl.
@@ -41,6 +46,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "hrana_pb.h"
 #include "lsql.h"
 
 #if defined(LSQL_BENCH_HAVE_CALLGRIND)
@@ -118,6 +124,8 @@ typedef struct bench {
     const char *variant;
     const char *url;
     const char *path; /* floor */
+    const char *encoding; /* NULL (lsql: negotiated; floor: JSON), "json", "protobuf" */
+    int pb;               /* floor: protobuf bodies */
     int n, warmup;
     int64_t rows;
     uint64_t *lat; /* ns per request, n entries */
@@ -143,6 +151,11 @@ static double pct_us(const uint64_t *v, int n, double p)
 
 static void report(bench *b, const char *variant, uint64_t total_ns, double extra_bytes)
 {
+    char v2[64];
+    if (!strcmp(b->impl, "lsql") && b->encoding) { /* a forced encoding names the row */
+        snprintf(v2, sizeof v2, "%s-%s", variant, b->encoding);
+        variant = v2;
+    }
     double cpu_us = (double)(cpu_ns() - b->cpu0) / 1000.0;
     int n = b->n;
     double sum = 0;
@@ -263,6 +276,112 @@ static body batch_body(void)
     return (body){s.p, s.n};
 }
 
+/* The same two bodies in the Hrana 3 protobuf encoding (POST
+ * /v3-protobuf/pipeline), built with the codec's encoder before the loop. */
+static body pb_finish(const hrana_pipeline_req *r)
+{
+    hrana_buf hb;
+    hrana_buf_init(&hb, 1u << 24);
+    hrana_pb_encode_pipeline_req(&hb, r);
+    if (!hrana_buf_ok(&hb))
+        die("protobuf body: encoder overflow");
+    body bd;
+    bd.p = hrana_buf_detach(&hb, &bd.n);
+    return bd;
+}
+
+static hrana_str str_of(const char *s)
+{
+    return (hrana_str){s, strlen(s)};
+}
+
+static body point_body_pb(int64_t id)
+{
+    lsql_value arg = lsql_int(id);
+    hrana_request rq[2];
+    memset(rq, 0, sizeof rq);
+    rq[0].type = HRANA_REQ_EXECUTE;
+    rq[0].stmt.sql = str_of(POINT_SQL);
+    rq[0].stmt.args = &arg;
+    rq[0].stmt.nargs = 1;
+    rq[0].stmt.want_rows = 1;
+    rq[1].type = HRANA_REQ_CLOSE;
+    hrana_pipeline_req r = {.requests = rq, .nrequests = 2};
+    return pb_finish(&r);
+}
+
+static body batch_body_pb(void)
+{
+    enum { N = BATCH_STEPS + 3 };
+    static hrana_step steps[N];
+    static hrana_cond conds[N + 1];
+    static lsql_value args[N];
+    memset(steps, 0, sizeof steps);
+    memset(conds, 0, sizeof conds);
+    for (int i = 0; i < N; i++)
+        steps[i].stmt.want_rows = 1; /* the default: not written */
+    steps[0].stmt.sql = str_of("BEGIN IMMEDIATE");
+    for (int i = 1; i <= BATCH_STEPS + 1; i++) {
+        conds[i].type = HRANA_COND_OK;
+        conds[i].step = (uint32_t)(i - 1);
+        steps[i].cond = &conds[i];
+    }
+    for (int i = 1; i <= BATCH_STEPS; i++) {
+        args[i] = lsql_int(rand_val());
+        steps[i].stmt.has_sql_id = 1;
+        steps[i].stmt.sql_id = 1;
+        steps[i].stmt.args = &args[i];
+        steps[i].stmt.nargs = 1;
+    }
+    steps[BATCH_STEPS + 1].stmt.sql = str_of("COMMIT");
+    /* ROLLBACK on not ok(COMMIT) */
+    conds[N].type = HRANA_COND_OK;
+    conds[N].step = BATCH_STEPS + 1;
+    hrana_cond not_ok = {.type = HRANA_COND_NOT, .conds = &conds[N], .nconds = 1};
+    steps[BATCH_STEPS + 2].cond = &not_ok;
+    steps[BATCH_STEPS + 2].stmt.sql = str_of("ROLLBACK");
+    hrana_request rq[3];
+    memset(rq, 0, sizeof rq);
+    rq[0].type = HRANA_REQ_STORE_SQL;
+    rq[0].sql = str_of(INSERT_SQL);
+    rq[0].has_sql_id = 1;
+    rq[0].sql_id = 1;
+    rq[1].type = HRANA_REQ_BATCH;
+    rq[1].batch.steps = steps;
+    rq[1].batch.nsteps = N;
+    rq[2].type = HRANA_REQ_CLOSE;
+    hrana_pipeline_req r = {.requests = rq, .nrequests = 3};
+    return pb_finish(&r);
+}
+
+/* The floor's check of its first protobuf answer: every result ok, no step
+ * error, and (point) a row. */
+static void check_pb_answer(const sink *sk, int point)
+{
+    hrana_limits lim;
+    hrana_limits_default(&lim);
+    hrana_pipeline_resp r;
+    hrana_status st;
+    if (hrana_pb_decode_pipeline_resp(sk->keep, sk->keep_n, &lim, &r, &st) != HRANA_OK)
+        die("floor: undecodable protobuf answer: %s", st.message);
+    int rows = 0;
+    for (size_t i = 0; i < r.nresults; i++) {
+        const hrana_stream_result *res = &r.results[i];
+        if (res->is_error)
+            die("floor: request %zu failed: %s", i, res->error.message.p);
+        if (res->response.type == HRANA_REQ_EXECUTE)
+            rows += (int)res->response.stmt.nrows;
+        const hrana_batch_result *br = &res->response.batch;
+        if (res->response.type == HRANA_REQ_BATCH)
+            for (size_t k = 0; k < br->nsteps; k++)
+                if (br->step_errors[k])
+                    die("floor: batch step %zu failed: %s", k, br->step_errors[k]->message.p);
+    }
+    if (r.nresults == 0 || (point && rows != 1))
+        die("floor: unexpected protobuf answer (%zu results, %d rows)", r.nresults, rows);
+    hrana_pipeline_resp_free(&r);
+}
+
 static void floor_post(CURL *h, const body *bd)
 {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, bd->p);
@@ -296,7 +415,8 @@ static void run_floor(bench *b)
     if (!bodies)
         die("out of memory");
     for (int i = 0; i < total; i++)
-        bodies[i] = point ? point_body(rand_id(b->rows)) : batch_body();
+        bodies[i] = b->pb ? (point ? point_body_pb(rand_id(b->rows)) : batch_body_pb())
+                          : (point ? point_body(rand_id(b->rows)) : batch_body());
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         die("curl_global_init failed");
@@ -312,7 +432,8 @@ static void run_floor(bench *b)
     if (ul && full[ul - 1] == '/' && b->path[0] == '/')
         memmove(full + ul - 1, full + ul, pl + 1);
     struct curl_slist *hdr = NULL;
-    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    hdr = curl_slist_append(hdr, b->pb ? "Content-Type: application/x-protobuf"
+                                       : "Content-Type: application/json");
     hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip for big bodies */
     sink sk = {0};
     curl_easy_setopt(h, CURLOPT_URL, full);
@@ -329,10 +450,14 @@ static void run_floor(bench *b)
     sk.keep_cap = 1;
     sk.keep[0] = 0;
     floor_post(h, &bodies[0]);
-    if (strstr(sk.keep, "\"message\"") || !strstr(sk.keep, "\"results\""))
-        die("floor: unexpected answer: %.400s", sk.keep);
-    if (point && !strstr(sk.keep, "\"rows\":[["))
-        die("floor: point query found no row: %.400s", sk.keep);
+    if (b->pb) {
+        check_pb_answer(&sk, point);
+    } else {
+        if (strstr(sk.keep, "\"message\"") || !strstr(sk.keep, "\"results\""))
+            die("floor: unexpected answer: %.400s", sk.keep);
+        if (point && !strstr(sk.keep, "\"rows\":[["))
+            die("floor: point query found no row: %.400s", sk.keep);
+    }
     free(sk.keep);
     sk.keep = NULL;
     for (int i = 1; i < b->warmup; i++)
@@ -343,7 +468,8 @@ static void run_floor(bench *b)
     CG_START();
     uint64_t tot = loop_floor(b, h, bodies + b->warmup);
     CG_STOP();
-    report(b, b->path[2] == '3' ? "v3" : "v2", tot, (double)sk.bytes / b->n);
+    report(b, b->pb ? "v3-protobuf" : b->path[2] == '3' ? "v3" : "v2", tot,
+           (double)sk.bytes / b->n);
 
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
@@ -472,6 +598,12 @@ static int want(const bench *b, const char *variant)
 
 static void run_lsql(bench *b)
 {
+    char url[512];
+    if (b->encoding) {
+        snprintf(url, sizeof url, "%s%cencoding=%s", b->url, strchr(b->url, '?') ? '&' : '?',
+                 b->encoding);
+        b->url = url;
+    }
     lsql_db *db = open_remote(b->url);
     lsql_conn *c = NULL;
     lsql_error err;
@@ -527,6 +659,7 @@ static void usage(void)
             "usage: bench_remote --impl lsql|floor --case point|batch100 --url URL\n"
             "                    [--n N] [--warmup W] [--rows R] [--seed S]\n"
             "                    [--variant all|query_value|prepared] [--path /v2/pipeline]\n"
+            "                    [--encoding json|protobuf]\n"
             "       bench_remote --probe --url URL | --info | --has-callgrind\n");
     exit(2);
 }
@@ -539,7 +672,7 @@ int main(int argc, char **argv)
     b.warmup = -1;
     b.rows = 10000;
     b.variant = "all";
-    b.path = "/v2/pipeline";
+    b.path = NULL;
     uint64_t seed = 42;
     int probe = 0;
     for (int i = 1; i < argc; i++) {
@@ -553,6 +686,10 @@ int main(int argc, char **argv)
             b.url = argv[++i];
         } else if (!strcmp(a, "--path") && v) {
             b.path = argv[++i];
+        } else if (!strcmp(a, "--encoding") && v) {
+            b.encoding = argv[++i];
+            if (strcmp(b.encoding, "json") && strcmp(b.encoding, "protobuf"))
+                usage();
         } else if (!strcmp(a, "--variant") && v) {
             b.variant = argv[++i];
         } else if (!strcmp(a, "--n") && v) {
@@ -611,6 +748,9 @@ int main(int argc, char **argv)
     b.lat = malloc(sizeof *b.lat * (size_t)b.n);
     if (!b.lat)
         die("out of memory");
+    b.pb = b.encoding && !strcmp(b.encoding, "protobuf");
+    if (!b.path)
+        b.path = b.pb ? "/v3-protobuf/pipeline" : "/v2/pipeline";
     if (!strcmp(b.impl, "floor"))
         run_floor(&b);
     else if (!strcmp(b.impl, "lsql"))

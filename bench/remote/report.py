@@ -38,12 +38,14 @@ PIN = {
 CASES = [("point", "point `SELECT v FROM t WHERE id = ?`"),
          ("batch100", "atomic batch of 100 `INSERT`s")]
 LABELS = {
-    ("floor", "point"): "floor: raw libcurl, prebuilt body",
-    ("floor", "batch100"): "floor: raw libcurl, prebuilt body",
+    ("floor", "v2"): "floor: raw libcurl, prebuilt JSON body (`/v2`)",
+    ("floor", "v3"): "floor: raw libcurl, prebuilt JSON body (`/v3`)",
+    ("floor", "v3-protobuf"): "floor: raw libcurl, prebuilt protobuf body",
     ("lsql", "query_value"): "lsql `lsql_query_value`",
     ("lsql", "prepared"): "lsql prepared (bind/step/reset)",
     ("lsql", "atomic"): "lsql `lsql_batch_run` (ATOMIC\\|IMMEDIATE)",
 }
+ENCODINGS = {"json": "JSON, `encoding=json`", "protobuf": "protobuf, `encoding=protobuf`"}
 
 
 def append(argv):
@@ -94,18 +96,58 @@ def us(v):
     return f"{v / 1000:.2f} ms" if v >= 1000 else f"{v:.0f} µs"
 
 
+def split_enc(variant):
+    """lsql's variants end in -json/-protobuf when the encoding was forced."""
+    for e in ENCODINGS:
+        if variant.endswith("-" + e):
+            return variant[: -len(e) - 1], e
+    return variant, None
+
+
 def label(impl, cs, variant):
     if impl == "node":
         return f"`@libsql/client` {variant.replace('client-', '')} (Node)"
+    if impl == "lsql":
+        base, enc = split_enc(variant)
+        name = LABELS.get((impl, base)) or f"{impl} {base}"
+        return name + (f" — {ENCODINGS[enc]}" if enc else " — default (negotiated)")
     return LABELS.get((impl, variant)) or LABELS.get((impl, cs)) or f"{impl} {variant}"
+
+
+def floor_variant_for(variant):
+    """The floor an lsql row is compared with: the one of the same encoding
+    (JSON rows: the JSON floor; the default, which negotiates protobuf with
+    lsqld: the protobuf floor)."""
+    return ("v2", "v3") if split_enc(variant)[1] == "json" else ("v3-protobuf",)
+
+
+def floor_rps(byrep, rep, cs, variant=None):
+    """A repetition's floor for an lsql variant (None: the fastest floor)."""
+    want = floor_variant_for(variant) if variant else None
+    v = [x for k, x in byrep.items() if k[0] == rep and k[1] == cs and k[2] == "floor"
+         and (want is None or k[3] in want)]
+    if not v and want:  # no floor of that encoding in this run: the fastest
+        return floor_rps(byrep, rep, cs)
+    return max(v) if v else None
 
 
 def rep_ratios_floor_node(byrep, reps_seen, cs):
     out = []
     for rep in reps_seen:
-        f = next((v for k, v in byrep.items() if k[0] == rep and k[1] == cs and k[2] == "floor"), None)
+        f = floor_rps(byrep, rep, cs)
         n = next((v for k, v in byrep.items() if k[0] == rep and k[1] == cs and k[2] == "node"), None)
         if f and n:
+            out.append(f / n)
+    return sorted(out)
+
+
+def rep_ratios_json_floor_node(byrep, reps_seen, cs):
+    out = []
+    for rep in reps_seen:
+        f = floor_rps(byrep, rep, cs, "x-json")
+        n = next((v for k, v in byrep.items() if k[0] == rep and k[1] == cs and k[2] == "node"), None)
+        if f and n and any(k[0] == rep and k[1] == cs and k[2] == "floor" and k[3] in ("v2", "v3")
+                           for k in byrep):
             out.append(f / n)
     return sorted(out)
 
@@ -149,17 +191,21 @@ def write(argv):
         "`BEGIN IMMEDIATE` … `COMMIT` (what `client.batch(stmts, \"write\")` does; one request = "
         "one whole batch; t2 is emptied before each run). Clients:",
         "",
-        "- **floor**: raw libcurl, one easy handle with keep-alive, POSTing to `/v2/pipeline` the "
-        "cheapest Hrana JSON body for the same work (point: `[execute, close]` without baton; "
-        "batch: `[store_sql, batch{BEGIN IMMEDIATE, 100 × INSERT by sql_id each on ok(previous), "
-        "COMMIT on ok(last), ROLLBACK on not ok(COMMIT)}, close]`), bodies built before the timed "
-        "loop, the answer read and thrown away undecoded: HTTP round trip + server work, no "
-        "client cost beyond libcurl (`bench/remote/bench_remote.c --impl floor`);",
+        "- **floor**: raw libcurl, one easy handle with keep-alive, POSTing the cheapest Hrana "
+        "body for the same work, in both encodings: JSON to `/v2/pipeline` and protobuf to "
+        "`/v3-protobuf/pipeline` (point: `[execute, close]` without baton; batch: `[store_sql, "
+        "batch{BEGIN IMMEDIATE, 100 × INSERT by sql_id each on ok(previous), COMMIT on ok(last), "
+        "ROLLBACK on not ok(COMMIT)}, close]`), bodies built before the timed loop, the answer "
+        "read and thrown away undecoded: HTTP round trip + server work, no client cost beyond "
+        "libcurl (`bench/remote/bench_remote.c --impl floor [--encoding protobuf]`). The targets' "
+        "floor is the faster of the two;",
         "- **lsql**: lsql's public API only, `lsql_db_open_url(\"http://127.0.0.1:PORT\")` and one "
         "connection: `lsql_query_value` per query, or `lsql_prepare` once then "
         "`lsql_bind_int64`/`lsql_step`/`lsql_reset` per query; batches built with 100 "
         "`lsql_batch_add` and run with `lsql_batch_run(LSQL_BATCH_ATOMIC|LSQL_BATCH_IMMEDIATE)` "
-        "inside the timed loop (`--impl lsql`);",
+        "inside the timed loop (`--impl lsql`). *default*: the encoding lsql negotiates at open "
+        "(Hrana 3 protobuf, which lsqld offers, like sqld); *JSON*: the same with the URL "
+        "parameter `encoding=json` (Hrana 3 JSON, `/v3/pipeline`);",
         "- **`@libsql/client`** (Node): `createClient({url})`, awaited `client.execute({sql, args})` "
         "and `client.batch(stmts, \"write\")`, the statement array built in the timed loop "
         "(`bench/remote/node_client.mjs`).",
@@ -182,24 +228,32 @@ def write(argv):
         floor = get(cs, "floor")
         node = get(cs, "node")
         lsql = get(cs, "lsql")
-        f_rps = next(iter(floor.values()))[0]["rps"] if floor else None
+        f_rps = max(r[0]["rps"] for r in floor.values()) if floor else None
         n_rps = next(iter(node.values()))[0]["rps"] if node else None
         ceilings[cs] = f_rps / n_rps if f_rps and n_rps else None
         need[cs] = max([x for x in (TARGET_CLIENT * n_rps if n_rps else None,
                                     TARGET_FLOOR * f_rps if f_rps else None) if x] or [0])
         rows = [("floor", v, r) for v, r in floor.items()]
-        rows += [("lsql", v, r) for v, r in sorted(lsql.items(), key=lambda kv: kv[0] != "query_value")]
+        order = ["query_value", "prepared", "atomic"]
+        rows += [("lsql", v, r) for v, r in sorted(
+            lsql.items(), key=lambda kv: (split_enc(kv[0])[1] is not None, split_enc(kv[0])[1] or "",
+                                          order.index(split_enc(kv[0])[0])
+                                          if split_enc(kv[0])[0] in order else 9))]
         rows += [("node", v, r) for v, r in node.items()]
         for impl, variant, (r, lo, hi) in rows:
             vs_n = f"{r['rps'] / n_rps:.2f}x" if n_rps else "–"
-            vs_f = f"{r['rps'] / f_rps:.2f}x" if f_rps else "–"
+            fv = f_rps
+            if impl == "lsql":
+                same = [x[0]["rps"] for v2, x in floor.items() if v2 in floor_variant_for(variant)]
+                fv = max(same) if same else f_rps
+            vs_f = f"{r['rps'] / fv:.2f}x" if fv else "–"
             if impl == "lsql":
                 ratios[(cs, variant)] = (r["rps"] / n_rps if n_rps else None,
-                                         r["rps"] / f_rps if f_rps else None)
+                                         r["rps"] / fv if fv else None)
             L.append(f"| {cs} | {label(impl, cs, variant)} | {r['rps']:,.0f} | {us(r['p50_us'])} | "
                      f"{us(r['p99_us'])} | {r['cpu_us']:.1f} µs | {r['srv_cpu_us']:.1f} µs | "
                      f"{vs_n} | {vs_f} |")
-            spreads.append(f"{cs}/{impl}{'/' + variant if impl == 'lsql' else ''}: "
+            spreads.append(f"{cs}/{impl}{'/' + variant if impl != 'node' else ''}: "
                            f"{lo:,.0f}–{hi:,.0f}")
         if not lsql:
             L.append(f"| {cs} | lsql | not measured | | | | | | |")
@@ -207,7 +261,9 @@ def write(argv):
 
     # targets
     L += ["Targets (issue 5): lsql ≥ 7× the req/s of `@libsql/client` and ≥ 0.5× the floor, "
-          "in the same run.", ""]
+          "in the same run. `@libsql/client` speaks Hrana 2 JSON over HTTP whatever the server "
+          "offers (its `openHttp` never asks for version 3); lsql's default is what it "
+          "negotiates; the JSON rows show what lsql does where only JSON is offered.", ""]
     if not ratios:
         why = lsql_note or "lsql's remote mode was not available"
         L += [f"**lsql not measured in this run**: {why}. The floor and `@libsql/client` rows fix "
@@ -226,8 +282,9 @@ def write(argv):
             out = []
             for rep in reps_seen:
                 a = byrep.get((rep, cs, "lsql", variant))
-                b = next((v for k, v in byrep.items()
-                          if k[0] == rep and k[1] == cs and k[2] == other), None)
+                b = floor_rps(byrep, rep, cs, variant) if other == "floor" else next(
+                    (v for k, v in byrep.items() if k[0] == rep and k[1] == cs and k[2] == other),
+                    None)
                 if a and b:
                     out.append(a / b)
             return sorted(out)
@@ -241,7 +298,7 @@ def write(argv):
 
         L += ["Ratios here are the median over the repetitions of the ratio within each "
               "repetition (range in brackets); the table above divides medians.", "",
-              "| case | lsql | vs @libsql/client (≥ 7×) | vs floor (≥ 0.5×) | ceiling: floor vs @libsql/client |",
+              "| case | lsql | vs @libsql/client (≥ 7×) | vs floor of its encoding (≥ 0.5×) | ceiling: fastest floor vs @libsql/client |",
               "|---|---|---:|---:|---:|"]
         for (cs, variant) in ratios:
             ceil = rep_ratios_floor_node(byrep, reps_seen, cs)
@@ -251,6 +308,16 @@ def write(argv):
                      f"{fmt(rep_ratios(cs, variant, 'node'), TARGET_CLIENT)} | "
                      f"{fmt(rep_ratios(cs, variant, 'floor'), TARGET_FLOOR)} | {ceil_s} |")
         L.append("")
+        jc = []
+        for cs, _ in CASES:
+            js = [x for x in (rep_ratios_json_floor_node(byrep, reps_seen, cs),) if x]
+            if js:
+                jc.append(f"{cs} {js[0][len(js[0]) // 2]:.2f}x")
+        if jc:
+            L += ["Over JSON the server's work weighs more (lsqld parses JSON with jansson, "
+                  "docs/DEPENDENCIES.md): the JSON floor -- a client with no cost of its own "
+                  "sending JSON -- reaches " + ", ".join(jc) + " the req/s of "
+                  "`@libsql/client`.", ""]
         capped = [cs for cs, c in ceilings.items() if c and c < TARGET_CLIENT]
         if capped:
             L += ["The ceiling is what a client with no cost at all (the floor) reaches against "
@@ -267,9 +334,14 @@ def write(argv):
               "statically, so `bench_remote` is lsql with its Hrana codec; libjansson, libcurl, "
               "libc are their shared libraries.", "",
               "| case | client | requests | instructions/request | lsql (`bench_remote`) | libjansson | "
-              "libcurl | libc | other | vs floor |",
+              "libcurl | libc | other | vs floor of its encoding |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        floor_ir = {c[1]: c[4] / c[3] for c in cg if c[0] == "floor"}
+        floor_ir = {(c[1], c[2]): c[4] / c[3] for c in cg if c[0] == "floor"}
+
+        def floor_ir_for(impl, cs, variant):
+            want = (variant,) if impl == "floor" else floor_variant_for(variant)
+            v = [x for (c2, v2), x in floor_ir.items() if c2 == cs and v2 in want]
+            return v[0] if v else None
         for impl, cs, variant, n, total, objs, _ in cg:
             per = total / n
             part = {k: 0 for k in ("bench_remote", "libjansson", "libcurl", "libc")}
@@ -282,7 +354,8 @@ def write(argv):
                     other += v
             other += max(0, total - sum(objs.values()))
             cells = " | ".join(f"{part[k] / n:,.0f}" for k in part)
-            ratio = f"{per / floor_ir[cs]:.2f}x" if cs in floor_ir else "–"
+            fir = floor_ir_for(impl, cs, variant)
+            ratio = f"{per / fir:.2f}x" if fir else "–"
             L.append(f"| {cs} | {label(impl, cs, variant)} | {n:,} | {per:,.0f} | {cells} | "
                      f"{other / n:,.0f} | {ratio} |")
         L.append("")

@@ -8,9 +8,11 @@
 # then runs, repetition after repetition (the order of the implementations
 # rotates every repetition):
 #   point     sequential `SELECT v FROM t WHERE id = ?` (random id)
-#             floor: bench_remote --impl floor (libcurl, prebuilt bodies)
+#             floor: bench_remote --impl floor (libcurl, prebuilt bodies; JSON
+#                    to /v2/pipeline and protobuf to /v3-protobuf/pipeline)
 #             lsql:  bench_remote --impl lsql: lsql_query_value, and prepare
-#                    once + bind/step/reset
+#                    once + bind/step/reset; in the negotiated encoding
+#                    (protobuf) and with encoding=json
 #             node:  node_client.mjs: await client.execute({sql, args})
 #   batch100  sequential atomic batches of 100 `INSERT INTO t2(v) VALUES (?)`
 #             (BEGIN IMMEDIATE: @libsql/client's batch(stmts, "write"); lsql:
@@ -200,15 +202,17 @@ srv_cpu() { # lsqld's user+system CPU time in clock ticks (all threads, dead one
 }
 hz=$(getconf CLK_TCK)
 warm_point=500 warm_batch=20
-run_one() { # rep impl[/variant] case
-  local rep=$1 impl=${2%%/*} variant=all cs=$3 n warm c0 c1 out got
-  [ "$impl" != "$2" ] && variant=${2#*/}
+run_one() { # rep impl[/variant][@encoding] case
+  local rep=$1 spec=${2%%@*} enc=() impl variant=all cs=$3 n warm c0 c1 out got
+  [ "$spec" != "$2" ] && enc=(--encoding "${2#*@}")
+  impl=${spec%%/*}
+  [ "$impl" != "$spec" ] && variant=${spec#*/}
   if [ "$cs" = point ]; then n=$n_point warm=$warm_point; else n=$n_batch warm=$warm_batch; fi
   [ "$cs" = batch100 ] && empty_t2
   c0=$(srv_cpu)
   case "$impl" in
     floor|lsql) out=$("${cli_pin[@]}" "$bin" --impl "$impl" --case "$cs" --variant "$variant" --url "$url" \
-                      --n "$n" --warmup "$warm" --rows "$rows" --seed "$rep") ;;
+                      "${enc[@]}" --n "$n" --warmup "$warm" --rows "$rows" --seed "$rep") ;;
     node) out=$("${cli_pin[@]}" node "$here/node_client.mjs" --case "$cs" --url "$url" --n "$n" \
                 --warmup "$warm" --rows "$rows" --seed "$rep") ;;
   esac
@@ -227,8 +231,9 @@ run_one() { # rep impl[/variant] case
 }
 
 # one process per implementation and variant (lsqld's CPU is per process)
-point_impls=(floor) batch_impls=(floor)
-[ "$use_lsql" = 1 ] && point_impls+=(lsql/query_value lsql/prepared) batch_impls+=(lsql)
+point_impls=(floor floor@protobuf) batch_impls=(floor floor@protobuf)
+[ "$use_lsql" = 1 ] && point_impls+=(lsql/query_value lsql/prepared lsql/query_value@json) \
+  && batch_impls+=(lsql lsql@json)
 [ "$use_node" = 1 ] && point_impls+=(node) batch_impls+=(node)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq 1 "$reps"); do
@@ -249,18 +254,22 @@ pipeline '{"requests":[{"type":"execute","stmt":{"sql":"SELECT v FROM t WHERE id
 cg=$work/cg.tsv
 : >"$cg"
 if [ "$use_cg" = 1 ] && [ "$("$bin" --has-callgrind)" = 1 ]; then
-  cg_jobs=("floor point all" "floor batch100 all")
-  [ "$use_lsql" = 1 ] && cg_jobs+=("lsql point query_value" "lsql point prepared" "lsql batch100 all")
+  cg_jobs=("floor point all" "floor batch100 all" "floor@protobuf point all"
+           "floor@protobuf batch100 all")
+  [ "$use_lsql" = 1 ] && cg_jobs+=("lsql point query_value" "lsql point prepared" "lsql batch100 all"
+                                   "lsql@json point query_value" "lsql@json batch100 all")
   for job in "${cg_jobs[@]}"; do
     read -r impl cs variant <<<"$job"
+    enc=()
+    [ "${impl%@*}" != "$impl" ] && enc=(--encoding "${impl#*@}") && impl=${impl%@*}
     n=$([ "$cs" = point ] && echo "$cg_n_point" || echo "$cg_n_batch")
     [ "$cs" = batch100 ] && empty_t2
     log "callgrind: $impl $cs $variant ($n requests)"
-    out=$work/cg.$impl.$cs.$variant.out
+    out=$work/cg.$impl${enc[1]:+-${enc[1]}}.$cs.$variant.out
     "${cli_pin[@]}" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
-      "$bin" --impl "$impl" --case "$cs" --variant "$variant" --url "$url" --n "$n" \
+      "$bin" --impl "$impl" --case "$cs" --variant "$variant" --url "$url" "${enc[@]}" --n "$n" \
       --rows "$rows" --warmup 20 >"$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
-    [ "$variant" = all ] && variant=$(sed -n 's/^RESULT .*"variant":"\([^"]*\)".*/\1/p' "$out.log" | head -1)
+    variant=$(sed -n 's/^RESULT .*"variant":"\([^"]*\)".*/\1/p' "$out.log" | head -1)
     # instructions by object (libcurl, libc, ... and bench_remote itself, which
     # holds lsql and its Hrana codec, linked statically)
     callgrind_annotate --inclusive=no --threshold=100 "$out" \

@@ -100,6 +100,7 @@ LSQL_API int lsql_db_open(const lsql_db_opts *in, lsql_db **out, lsql_error *err
     db->cfg.retry_base_ms = o.retry_base_ms;
     db->cfg.retry_max_ms = o.retry_max_ms;
     db->cfg.hrana_version = o.hrana_version;
+    db->cfg.hrana_encoding = o.hrana_encoding; /* 0 from callers without the field */
     if ((rc = dup_opt(o.mode == LSQL_MODE_LOCAL ? o.path : NULL, &db->cfg.path, err)) ||
         (rc = dup_opt(o.url, &db->cfg.url, err)) ||
         (rc = dup_opt(o.auth_token, &db->cfg.auth_token, err)) ||
@@ -185,6 +186,7 @@ LSQL_API int lsql_db_opts_get(const lsql_db *db, lsql_db_opts *out)
     o.retry_base_ms = db->cfg.retry_base_ms;
     o.retry_max_ms = db->cfg.retry_max_ms;
     o.hrana_version = db->cfg.hrana_version;
+    o.hrana_encoding = db->cfg.hrana_encoding;
     memcpy(out, &o, o.struct_size);
     return LSQL_OK;
 }

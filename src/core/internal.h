@@ -113,7 +113,8 @@ typedef struct lsql_db_config {
     size_t max_response_bytes;
     int retry_max;
     uint32_t retry_base_ms, retry_max_ms;
-    int hrana_version;
+    int hrana_version;  /* as given; the remote backend sets the one in use */
+    int hrana_encoding; /* likewise: 0, LSQL_HRANA_JSON or LSQL_HRANA_PROTOBUF */
 } lsql_db_config;
 
 struct lsql_db {

@@ -200,31 +200,38 @@ void hrana_encode_cursor_entry(hrana_buf *b, const hrana_cursor_entry *e)
     hrana_buf_puts(b, "}\n");
 }
 
-/* ---- client direction ----------------------------------------------------- */
+/* ---- client direction -----------------------------------------------------
+ * What the remote client sends, kept small for the server to parse: no
+ * empty "args" / "named_args", "want_rows" only when false (true when left
+ * out), the id of a store_sql before its text. */
 
 void hrana_encode_stmt(hrana_buf *b, const hrana_stmt *s)
 {
-    hrana_buf_putc(b, '{');
     if (s->sql.p) {
-        hrana_buf_puts(b, "\"sql\":");
+        hrana_buf_puts(b, "{\"sql\":");
         put_str(b, s->sql);
     } else {
-        hrana_buf_puts(b, "\"sql_id\":");
+        hrana_buf_puts(b, "{\"sql_id\":");
         hrana_put_i64(b, s->sql_id);
     }
-    hrana_buf_puts(b, ",\"args\":");
-    put_values(b, s->args, s->nargs);
-    hrana_buf_puts(b, ",\"named_args\":[");
-    for (size_t i = 0; i < s->nnamed; i++) {
-        if (i)
-            hrana_buf_putc(b, ',');
-        hrana_buf_puts(b, "{\"name\":");
-        put_str(b, s->named_args[i].name);
-        hrana_buf_puts(b, ",\"value\":");
-        hrana_encode_value(b, &s->named_args[i].value);
-        hrana_buf_putc(b, '}');
+    if (s->nargs) {
+        hrana_buf_puts(b, ",\"args\":");
+        put_values(b, s->args, s->nargs);
     }
-    hrana_buf_puts(b, s->want_rows ? "],\"want_rows\":true}" : "],\"want_rows\":false}");
+    if (s->nnamed) {
+        hrana_buf_puts(b, ",\"named_args\":[");
+        for (size_t i = 0; i < s->nnamed; i++) {
+            if (i)
+                hrana_buf_putc(b, ',');
+            hrana_buf_puts(b, "{\"name\":");
+            put_str(b, s->named_args[i].name);
+            hrana_buf_puts(b, ",\"value\":");
+            hrana_encode_value(b, &s->named_args[i].value);
+            hrana_buf_putc(b, '}');
+        }
+        hrana_buf_putc(b, ']');
+    }
+    hrana_buf_puts(b, s->want_rows ? "}" : ",\"want_rows\":false}");
 }
 
 void hrana_encode_cond(hrana_buf *b, const hrana_cond *c)
@@ -284,8 +291,9 @@ void hrana_encode_batch(hrana_buf *b, const hrana_batch *batch)
 void hrana_encode_request(hrana_buf *b, const hrana_request *r)
 {
     const char *name = hrana_req_type_name(r->type);
-    hrana_buf_puts(b, "{\"type\":");
-    hrana_put_string(b, name ? name : "", name ? strlen(name) : 0);
+    hrana_buf_puts(b, "{\"type\":\"");
+    hrana_buf_puts(b, name ? name : ""); /* the names need no escapes */
+    hrana_buf_putc(b, '"');
     switch (r->type) {
     case HRANA_REQ_EXECUTE:
         hrana_buf_puts(b, ",\"stmt\":");
@@ -295,15 +303,23 @@ void hrana_encode_request(hrana_buf *b, const hrana_request *r)
         hrana_buf_puts(b, ",\"batch\":");
         hrana_encode_batch(b, &r->batch);
         break;
-    case HRANA_REQ_SEQUENCE:
-    case HRANA_REQ_DESCRIBE:
     case HRANA_REQ_STORE_SQL:
     case HRANA_REQ_CLOSE_SQL:
+        hrana_buf_puts(b, ",\"sql_id\":");
+        hrana_put_i64(b, r->sql_id);
+        if (r->type == HRANA_REQ_STORE_SQL) {
+            hrana_buf_puts(b, ",\"sql\":");
+            put_str(b, r->sql);
+        }
+        break;
+    case HRANA_REQ_SEQUENCE:
+    case HRANA_REQ_DESCRIBE:
+        /* the text, or its id (both when a test asks for the error) */
         if (r->sql.p) {
             hrana_buf_puts(b, ",\"sql\":");
             put_str(b, r->sql);
         }
-        if (r->has_sql_id || r->type == HRANA_REQ_STORE_SQL || r->type == HRANA_REQ_CLOSE_SQL) {
+        if (r->has_sql_id || !r->sql.p) {
             hrana_buf_puts(b, ",\"sql_id\":");
             hrana_put_i64(b, r->sql_id);
         }

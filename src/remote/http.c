@@ -21,10 +21,16 @@
  * unless the consumer is waiting for the end of a line (want_more): then it
  * takes chunks until one holds a '\n'. So with lines shorter than the window
  * the buffer never holds more than the window plus one chunk of curl's
- * (CURL_MAX_WRITE_SIZE), whatever the size of the body. */
+ * (CURL_MAX_WRITE_SIZE), whatever the size of the body. A stream may instead
+ * be read as length-prefixed items (rhttp_stream_item: Hrana's protobuf
+ * cursor bodies, a varint length then the message): the same buffer and
+ * window, the consumer's want_more taking one chunk at a time until the item
+ * is whole, and an item longer than max_response refused as soon as its
+ * prefix is in. */
 #include "http.h"
 
 #include "../core/internal.h"
+#include "../hrana/hrana_pb.h"
 
 #include <curl/curl.h>
 #include <limits.h>
@@ -46,6 +52,8 @@ struct rhttp {
     CURLM *multi;
     struct curl_slist *hdr_plain; /* GET / POST without a body */
     struct curl_slist *hdr_json;  /* POST with a JSON body */
+    struct curl_slist *hdr_pb;    /* POST with a protobuf body (and Accept: protobuf) */
+    bool protobuf;                /* POST bodies are protobuf (rhttp_set_protobuf) */
     char *base;
     size_t base_len;
     char *url;
@@ -64,6 +72,7 @@ struct rhttp {
     long status;       /* of the last status line seen, 0 before */
     bool headers_done; /* final (non-1xx) header block complete */
     long retry_after;
+    char ctype[RHTTP_CTYPE_MAX]; /* Content-Type of the answer ("" when none) */
     bool too_large;      /* body (plain) or error body refused: limit */
     bool nomem;          /* an allocation in a callback failed */
     bool aborting;       /* write callback refuses everything */
@@ -75,7 +84,8 @@ struct rhttp {
     /* stream */
     bool streaming; /* between a 200 rhttp_stream_start and rhttp_stream_end */
     bool paused;    /* the write callback returned CURL_WRITEFUNC_PAUSE */
-    bool want_more; /* consumer waits for the end of a line */
+    bool want_more; /* consumer waits for the end of a line / more of an item */
+    bool items;     /* the consumer reads length-prefixed items, not lines */
     bool eof;       /* LSQL_DONE was returned */
     char *sbuf;
     size_t scap, sstart, slen, sscan;
@@ -171,6 +181,7 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
         }
         h->status = st;
         h->retry_after = -1;
+        h->ctype[0] = 0;
         h->headers_done = false;
         return n;
     }
@@ -179,7 +190,18 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
             h->headers_done = true;
         return n;
     }
-    if (ieq_prefix(p, n, "retry-after:")) {
+    if (ieq_prefix(p, n, "content-type:")) {
+        const char *v = p + 13, *end = p + n;
+        while (v < end && (*v == ' ' || *v == '\t'))
+            v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                           end[-1] == '\t'))
+            end--;
+        size_t k = (size_t)(end - v) < sizeof h->ctype - 1 ? (size_t)(end - v)
+                                                            : sizeof h->ctype - 1;
+        memcpy(h->ctype, v, k);
+        h->ctype[k] = 0;
+    } else if (ieq_prefix(p, n, "retry-after:")) {
         long long v = parse_num(p + 12, n - 12);
         h->retry_after = v < 0 ? -1 : v > 86400 * 365 ? 86400 * 365 : (long)v;
     } else if (ieq_prefix(p, n, "content-length:") && h->status >= 200) {
@@ -261,7 +283,8 @@ static size_t on_write(char *p, size_t size, size_t nitems, void *ud)
     }
     memcpy(h->sbuf + h->slen, p, n);
     h->slen += n;
-    if (h->want_more && memchr(p, '\n', n))
+    /* lines: until one ends; items: any progress (the consumer checks) */
+    if (h->want_more && (h->items || memchr(p, '\n', n)))
         h->want_more = false;
     track_peak(h);
     return n;
@@ -300,7 +323,7 @@ static bool build_headers(rhttp *h, const char *token)
             return false;
         snprintf(auth, tl + 32, "authorization: Bearer %s", token);
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         struct curl_slist *l = NULL;
         if (auth)
             l = add_header(l, auth, &ok);
@@ -308,10 +331,16 @@ static bool build_headers(rhttp *h, const char *token)
         l = add_header(l, "Expect:", &ok); /* no 100-continue round trip */
         if (i == 1)
             l = add_header(l, "content-type: application/json", &ok);
+        if (i == 2) {
+            l = add_header(l, "content-type: application/x-protobuf", &ok);
+            l = add_header(l, "accept: application/x-protobuf", &ok);
+        }
         if (i == 0)
             h->hdr_plain = l;
-        else
+        else if (i == 1)
             h->hdr_json = l;
+        else
+            h->hdr_pb = l;
     }
     if (auth) { /* do not leave the token lying around in freed memory */
         volatile char *v = auth;
@@ -335,6 +364,7 @@ void rhttp_free(rhttp *h)
         curl_multi_cleanup(h->multi);
     curl_slist_free_all(h->hdr_plain);
     curl_slist_free_all(h->hdr_json);
+    curl_slist_free_all(h->hdr_pb);
     lsql__free(h->base);
     lsql__free(h->url);
     lsql__free(h->sbuf);
@@ -467,6 +497,7 @@ static void reset_xfer(rhttp *h, int mode, const char *method)
     h->status = 0;
     h->headers_done = false;
     h->retry_after = -1;
+    h->ctype[0] = 0;
     h->too_large = false;
     h->nomem = false;
     h->aborting = false;
@@ -507,7 +538,8 @@ static int setup(rhttp *h, const char *method, const char *path, const char *bod
         cc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
     if (!cc)
-        cc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, post && n ? h->hdr_json : h->hdr_plain);
+        cc = curl_easy_setopt(c, CURLOPT_HTTPHEADER,
+                              !post || !n ? h->hdr_plain : h->protobuf ? h->hdr_pb : h->hdr_json);
     if (!cc)
         cc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     if (cc)
@@ -852,7 +884,67 @@ static int stream_fail(rhttp *h, int code, lsql_error *e)
     return code;
 }
 
-int rhttp_stream_line(rhttp *h, const char **line, size_t *len, lsql_error *e)
+/* Looks for the next whole item (line, or length-prefixed message) of the
+ * unread bytes. 1: the item is *len bytes at sbuf + *off (consumed); 0:
+ * more bytes are needed; -1: the stream failed (a malformed or too long
+ * item: the error is set). */
+static int find_item(rhttp *h, bool items, size_t *off, size_t *len, lsql_error *e)
+{
+    if (!items) {
+        char *nl = h->slen > h->sscan ? memchr(h->sbuf + h->sscan, '\n', h->slen - h->sscan)
+                                      : NULL;
+        if (nl) {
+            size_t l = (size_t)(nl - (h->sbuf + h->sstart));
+            *off = h->sstart;
+            *len = l;
+            h->sstart = h->sscan = h->sstart + l + 1;
+            if (l <= h->max_response)
+                return 1;
+        } else {
+            h->sscan = h->slen;
+            if (h->slen - h->sstart <= h->max_response)
+                return 0;
+        }
+        stream_fail(h,
+                    fail(e, LSQL_HTTP_TOO_LARGE, 0, 200,
+                         "POST %s: a line of the streamed answer is larger than the limit of "
+                         "%zu bytes",
+                         h->path, h->max_response),
+                    e);
+        return -1;
+    }
+    /* a varint length, then that many bytes */
+    size_t unread = h->slen - h->sstart, hdr = 0, l = 0;
+    h->sscan = h->slen;
+    if (!unread)
+        return 0;
+    hrana_status st;
+    st.code = HRANA_OK;
+    st.message[0] = 0;
+    int f = hrana_pb_frame(h->sbuf + h->sstart, unread, h->max_response, &hdr, &l, &st);
+    if (f > 0) {
+        *off = h->sstart + hdr;
+        *len = l;
+        h->sstart = h->sscan = h->sstart + hdr + l;
+        return 1;
+    }
+    if (f == 0)
+        return 0;
+    if (st.code == HRANA_E_TOO_LARGE)
+        fail(e, LSQL_HTTP_TOO_LARGE, 0, 200,
+             "POST %s: an item of the streamed answer is larger than the limit of %zu bytes",
+             h->path, h->max_response);
+    else
+        fail(e, st.code == HRANA_E_NOMEM ? LSQL_NOMEM : LSQL_HRANA_PROTOCOL, 0, 200,
+             "POST %s: malformed length of an item of the streamed answer: %s", h->path,
+             st.message);
+    stream_fail(h, e->ext_code, e);
+    return -1;
+}
+
+/* The next line (items false) or length-prefixed item (items true) of the
+ * stream: see rhttp_stream_line and rhttp_stream_item. */
+static int stream_next(rhttp *h, bool items, const char **line, size_t *len, lsql_error *e)
 {
     lsql_error tmp;
     lsql_error *pe = e ? e : &tmp;
@@ -875,35 +967,26 @@ int rhttp_stream_line(rhttp *h, const char **line, size_t *len, lsql_error *e)
     }
     if (atomic_load_explicit(&h->intr, memory_order_relaxed))
         return stream_fail(h, drive_error(h, DRIVE_INTR, CURLM_OK, pe), pe);
+    h->items = items;
     for (;;) {
-        char *nl = h->slen > h->sscan ? memchr(h->sbuf + h->sscan, '\n', h->slen - h->sscan)
-                                      : NULL;
-        if (nl) {
-            size_t off = h->sstart, l = (size_t)(nl - (h->sbuf + off));
-            h->sstart = h->sscan = l + off + 1;
-            if (l > h->max_response)
-                return stream_fail(h,
-                                   fail(pe, LSQL_HTTP_TOO_LARGE, 0, 200,
-                                        "POST %s: a line of the streamed answer is larger than "
-                                        "the limit of %zu bytes",
-                                        h->path, h->max_response),
-                                   pe);
+        size_t off = 0, l = 0;
+        int f = find_item(h, items, &off, &l, pe);
+        if (f < 0)
+            return pe->ext_code;
+        if (f > 0) {
             *line = h->sbuf + off;
             *len = l;
             lsql__err_ok(e);
             return LSQL_ROW;
         }
-        h->sscan = h->slen;
         size_t unread = h->slen - h->sstart;
-        if (unread > h->max_response)
-            return stream_fail(h,
-                               fail(pe, LSQL_HTTP_TOO_LARGE, 0, 200,
-                                    "POST %s: a line of the streamed answer is larger than the "
-                                    "limit of %zu bytes",
-                                    h->path, h->max_response),
-                               pe);
         if (h->done) {
             int rc = map_result(h, h->result, pe);
+            if (!rc && unread && items)
+                rc = fail(pe, LSQL_HRANA_PROTOCOL, 0, 200,
+                          "POST %s: the streamed answer ends inside an item (%zu bytes of it "
+                          "received)",
+                          h->path, unread);
             if (rc) {
                 h->serr = rc;
                 h->serr_e = *pe;
@@ -948,6 +1031,16 @@ int rhttp_stream_line(rhttp *h, const char **line, size_t *len, lsql_error *e)
     }
 }
 
+int rhttp_stream_line(rhttp *h, const char **line, size_t *len, lsql_error *e)
+{
+    return stream_next(h, false, line, len, e);
+}
+
+int rhttp_stream_item(rhttp *h, const char **item, size_t *len, lsql_error *e)
+{
+    return stream_next(h, true, item, len, e);
+}
+
 void rhttp_stream_end(rhttp *h)
 {
     if (!h || !h->streaming)
@@ -971,6 +1064,14 @@ void rhttp_interrupt(rhttp *h)
     atomic_store(&h->intr, 1);
     curl_multi_wakeup(h->multi);
 }
+
+void rhttp_set_protobuf(rhttp *h, bool on)
+{
+    if (h)
+        h->protobuf = on;
+}
+
+const char *rhttp_content_type(const rhttp *h) { return h ? h->ctype : ""; }
 
 void rhttp_clear_interrupt(rhttp *h)
 {

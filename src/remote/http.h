@@ -43,6 +43,7 @@
 #include "../hrana/hrana.h"
 
 #define RHTTP_STREAM_WINDOW (256 * 1024) /* unread bytes buffered before pausing */
+#define RHTTP_CTYPE_MAX 96               /* bytes kept of an answer's Content-Type */
 
 typedef struct rhttp_cfg {
     /* "http://host[:port][/prefix]" or "https://...", without a trailing
@@ -75,11 +76,20 @@ void rhttp_free(rhttp *h);
 
 /* One request with the whole answer. method "GET" or "POST"; body may be
  * NULL (n 0). Sends "authorization: Bearer <token>" when a token is set,
- * "content-type: application/json" with a body, and
- * "x-libsql-client-version: lsql-<version>". The answer's body replaces the
- * contents of *resp (its max is raised to cfg.max_response). */
+ * "content-type: application/json" with a body (application/x-protobuf,
+ * with "accept: application/x-protobuf", after rhttp_set_protobuf(h, true)),
+ * and "x-libsql-client-version: lsql-<version>". The answer's body replaces
+ * the contents of *resp (its max is raised to cfg.max_response). */
 int rhttp_request(rhttp *h, const char *method, const char *path, const char *body,
                   size_t n, long *status, hrana_buf *resp, lsql_error *e);
+
+/* POST bodies of the following requests are protobuf (on) or JSON (off,
+ * the default): their content-type and accept headers. */
+void rhttp_set_protobuf(rhttp *h, bool on);
+
+/* The Content-Type of the last answer (as sent, without surrounding
+ * blanks; at most RHTTP_CTYPE_MAX - 1 bytes), "" when it had none. */
+const char *rhttp_content_type(const rhttp *h);
 
 /* Seconds of a Retry-After header of the last answer (delta-seconds form
  * only), or -1. */
@@ -102,6 +112,15 @@ int rhttp_stream_start(rhttp *h, const char *path, const char *body, size_t n, l
  * rhttp_stream_end(). Lines that are already buffered are handed out
  * without touching the network. */
 int rhttp_stream_line(rhttp *h, const char **line, size_t *len, lsql_error *e);
+/* Next item of a streamed body made of length-prefixed items (a varint
+ * length, then that many bytes: Hrana's protobuf cursor bodies), without its
+ * prefix. Same results as rhttp_stream_line, plus: an item longer than
+ * cfg.max_response is LSQL_HTTP_TOO_LARGE as soon as its prefix is in (the
+ * item is not buffered); a malformed prefix, or a body that ends inside an
+ * item, is LSQL_HRANA_PROTOCOL. The stream window bounds memory the same
+ * way (an item longer than the window is buffered whole). A stream is read
+ * either by lines or by items. */
+int rhttp_stream_item(rhttp *h, const char **item, size_t *len, lsql_error *e);
 /* Ends a stream: an unfinished transfer is aborted (its connection is not
  * reused). Harmless when no stream is open. */
 void rhttp_stream_end(rhttp *h);

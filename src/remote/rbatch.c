@@ -19,12 +19,18 @@
  *
  * The body is kept small: no empty args / named_args, no want_rows (true
  * by default: a statement that returns no rows costs the same either way,
- * and "want_rows":false would only add bytes for the server to parse), and
+ * and "want_rows":false would only add bytes for the server to parse; the
+ * codec's JSON writer leaves them out, protobuf has no empty fields), and
  * SQL texts repeated within a batch stored on the stream (rc->bsql): the
  * batch that first repeats a text sends it inline together with a
  * store_sql; later batches on the same stream generation send only its
  * sql_id (a refused store costs nothing: the text stays inline). A step
  * never depends on a store made in its own request.
+ *
+ * Protobuf batch results are two maps keyed by step index: steps that did
+ * not run are absent, and the decoded step count ends at the last step
+ * present, so missing trailing steps count as skipped (an index past the
+ * steps sent is a protocol error); JSON results have one entry per step.
  *
  * A script is split into statements with SQLite's tokenizer first
  * (rsql_first_len), so that every statement has its own result, as in local
@@ -228,84 +234,91 @@ static void note_stores(rconn *rc, bctx *x, const hrana_pipeline_resp *resp, siz
 
 /* ---- the body ------------------------------------------------------------------ */
 
-static void put_cond_ok(hrana_buf *b, size_t step, bool negate)
+/* Fills *c with ok(step), or not ok(step). */
+static int fill_ok(rconn *rc, hrana_cond *c, size_t step, bool negate)
 {
-    if (negate)
-        RPUT(b, "{\"type\":\"not\",\"cond\":");
-    RPUT(b, "{\"type\":\"ok\",\"step\":");
-    hrana_put_u64(b, step);
-    hrana_buf_putc(b, '}');
-    if (negate)
-        hrana_buf_putc(b, '}');
+    if (negate) {
+        hrana_cond *in = rreq_alloc(rc, sizeof *in);
+        if (!in)
+            return -1;
+        c->type = HRANA_COND_NOT;
+        c->conds = in;
+        c->nconds = 1;
+        c = in;
+    }
+    c->type = HRANA_COND_OK;
+    c->step = (uint32_t)step;
+    return 0;
 }
 
-/* One step: {"condition":..,"stmt":{"sql":.. or "sql_id":..,"args":[..],
- * "named_args":[..]}}, empty arrays left out. The condition: (not) ok(cond)
- * when cond >= 0, and "not is_autocommit" when guard. sql_id >= 0: the
- * stored text. */
-static void put_step(hrana_buf *b, bool first, long cond, bool negate, bool guard,
-                     const char *sql, size_t sqllen, int32_t sql_id, const lsql_param *p,
-                     size_t np)
+/* Fills *c with not is_autocommit. */
+static int fill_in_txn(rconn *rc, hrana_cond *c)
 {
-    if (!first)
-        hrana_buf_putc(b, ',');
-    hrana_buf_putc(b, '{');
+    hrana_cond *in = rreq_alloc(rc, sizeof *in);
+    if (!in)
+        return -1;
+    in->type = HRANA_COND_IS_AUTOCOMMIT;
+    c->type = HRANA_COND_NOT;
+    c->conds = in;
+    c->nconds = 1;
+    return 0;
+}
+
+/* One step: the condition (not) ok(cond) when cond >= 0, and "not
+ * is_autocommit" when guard (both: "and"); the statement by stored id
+ * (sql_id >= 0) or text; positional and named arguments (empty ones are
+ * left out of JSON bodies). */
+static int put_step(rconn *rc, hrana_step *st, long cond, bool negate, bool guard,
+                    const char *sql, size_t sqllen, int32_t sql_id, const lsql_param *p,
+                    size_t np)
+{
     if (cond >= 0 || guard) {
-        RPUT(b, "\"condition\":");
-        if (guard && cond >= 0)
-            RPUT(b, "{\"type\":\"and\",\"conds\":[");
-        if (cond >= 0) {
-            put_cond_ok(b, (size_t)cond, negate);
-            if (guard)
-                hrana_buf_putc(b, ',');
+        hrana_cond *c = rreq_alloc(rc, sizeof *c);
+        if (!c)
+            return -1;
+        st->cond = c;
+        if (cond >= 0 && guard) {
+            hrana_cond *both = rreq_alloc(rc, 2 * sizeof *both);
+            if (!both || fill_ok(rc, &both[0], (size_t)cond, negate) ||
+                fill_in_txn(rc, &both[1]))
+                return -1;
+            c->type = HRANA_COND_AND;
+            c->conds = both;
+            c->nconds = 2;
+        } else if (cond >= 0) {
+            if (fill_ok(rc, c, (size_t)cond, negate))
+                return -1;
+        } else if (fill_in_txn(rc, c)) {
+            return -1;
         }
-        if (guard)
-            RPUT(b, "{\"type\":\"not\",\"cond\":{\"type\":\"is_autocommit\"}}");
-        if (guard && cond >= 0)
-            RPUT(b, "]}");
-        hrana_buf_putc(b, ',');
     }
+    hrana_stmt *s = &st->stmt;
     if (sql_id >= 0) {
-        RPUT(b, "\"stmt\":{\"sql_id\":");
-        hrana_put_i64(b, sql_id);
+        s->has_sql_id = 1;
+        s->sql_id = sql_id;
     } else {
-        RPUT(b, "\"stmt\":{\"sql\":");
-        hrana_put_string(b, sql, sqllen);
+        s->sql.p = sql;
+        s->sql.n = sqllen;
     }
+    s->want_rows = 1;
     size_t npos = 0;
     for (size_t i = 0; i < np; i++)
         npos += !p[i].name;
-    if (npos) {
-        RPUT(b, ",\"args\":[");
-        bool any = false;
-        for (size_t i = 0; i < np; i++) {
-            if (p[i].name)
-                continue;
-            if (any)
-                hrana_buf_putc(b, ',');
-            hrana_encode_value(b, &p[i].value);
-            any = true;
+    if (npos && !(s->args = rreq_alloc(rc, npos * sizeof *s->args)))
+        return -1;
+    if (npos < np && !(s->named_args = rreq_alloc(rc, (np - npos) * sizeof *s->named_args)))
+        return -1;
+    for (size_t i = 0; i < np; i++) {
+        if (!p[i].name) {
+            s->args[s->nargs++] = p[i].value;
+        } else {
+            hrana_named_arg *na = &s->named_args[s->nnamed++];
+            na->name.p = p[i].name;
+            na->name.n = strlen(p[i].name);
+            na->value = p[i].value;
         }
-        hrana_buf_putc(b, ']');
     }
-    if (npos < np) {
-        RPUT(b, ",\"named_args\":[");
-        bool any = false;
-        for (size_t i = 0; i < np; i++) {
-            if (!p[i].name)
-                continue;
-            if (any)
-                hrana_buf_putc(b, ',');
-            RPUT(b, "{\"name\":");
-            hrana_put_string(b, p[i].name, strlen(p[i].name));
-            RPUT(b, ",\"value\":");
-            hrana_encode_value(b, &p[i].value);
-            hrana_buf_putc(b, '}');
-            any = true;
-        }
-        hrana_buf_putc(b, ']');
-    }
-    RPUT(b, "}}");
+    return 0;
 }
 
 static const char *begin_sql(unsigned flags)
@@ -317,15 +330,9 @@ static const char *begin_sql(unsigned flags)
     return "BEGIN DEFERRED";
 }
 
-#define PUT(sql, cond, neg, guard)                                                           \
-    do {                                                                                     \
-        put_step(b, k == 0, (cond), (neg), (guard), (sql), strlen(sql), -1, NULL, 0);         \
-        k++;                                                                                 \
-    } while (0)
-
 /* store_sql of the batch's repeated texts that are not stored on this
- * stream generation yet; returns how many were written. */
-static int put_stores(rconn *rc, hrana_buf *b, bctx *x)
+ * stream generation yet. */
+static int put_stores(rconn *rc, bctx *x)
 {
     x->nstores = 0;
     x->store_gen = rc->gen;
@@ -340,24 +347,40 @@ static int put_stores(rconn *rc, hrana_buf *b, bctx *x)
         if (rc->next_sql_id == INT32_MAX)
             rc->next_sql_id = 0;
         int32_t id = rc->next_sql_id++;
-        RPUT(b, "{\"type\":\"store_sql\",\"sql_id\":");
-        hrana_put_i64(b, id);
-        RPUT(b, ",\"sql\":");
-        hrana_put_string(b, q->sql, q->len);
-        RPUT(b, "},");
+        hrana_request *r = rreq_add(rc, HRANA_REQ_STORE_SQL);
+        if (!r)
+            return -1;
+        r->has_sql_id = 1;
+        r->sql_id = id;
+        r->sql.p = q->sql;
+        r->sql.n = q->len;
         x->store_slot[x->nstores] = j;
         x->store_id[x->nstores] = id;
         x->nstores++;
     }
-    return x->nstores;
+    return 0;
 }
 
-static int build_batch(rconn *rc, hrana_buf *b, void *ctx)
+/* The most steps a batch of n user steps has (BEGIN, PRAGMA, COMMIT,
+ * ROLLBACK, PRAGMA around them). */
+#define EXTRA_STEPS 5
+
+#define PUT(sql, cond, neg, guard)                                                           \
+    do {                                                                                     \
+        if (put_step(rc, &steps[k], (cond), (neg), (guard), (sql), strlen(sql), -1, NULL, 0)) \
+            return -1;                                                                       \
+        k++;                                                                                 \
+    } while (0)
+
+static int build_batch(rconn *rc, void *ctx)
 {
     bctx *x = ctx;
     size_t k = 0;
-    int nst = put_stores(rc, b, x);
-    RPUT(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    if (put_stores(rc, x))
+        return -1;
+    hrana_step *steps = rreq_alloc(rc, (x->n + EXTRA_STEPS) * sizeof *steps);
+    if (!steps)
+        return -1;
     bool g = x->guard;
     if (x->mode == LSQL__RUN_BEGIN) {
         PUT(begin_sql(x->flags), -1, false, false);
@@ -377,8 +400,9 @@ static int build_batch(rconn *rc, hrana_buf *b, void *ctx)
             if (q->stored && q->gen == rc->gen)
                 id = q->id;
         }
-        put_step(b, k == 0, k == 0 ? -1 : (long)k - 1, false, g && prev_ends, s->sql, s->sqllen,
-                 id, s->params, s->nparams);
+        if (put_step(rc, &steps[k], k == 0 ? -1 : (long)k - 1, false, g && prev_ends, s->sql,
+                     s->sqllen, id, s->params, s->nparams))
+            return -1;
         prev_ends = rpipe_kind_txn(in->kind);
     }
     if (x->mode == LSQL__RUN_BEGIN) {
@@ -396,8 +420,24 @@ static int build_batch(rconn *rc, hrana_buf *b, void *ctx)
         PUT("RELEASE lsql_batch", (long)x->commit, true, g);
     }
     x->total = k;
-    RPUT(b, "]}}");
-    return nst + 1;
+    hrana_request *r = rreq_add(rc, HRANA_REQ_BATCH);
+    if (!r)
+        return -1;
+    r->batch.steps = steps;
+    r->batch.nsteps = k;
+    return 0;
+}
+
+/* The result / error of step k: NULL when absent (skipped). Protobuf
+ * answers leave skipped steps out, so k may be past the decoded count. */
+static const hrana_stmt_result *step_ok(const hrana_batch_result *br, size_t k)
+{
+    return k < br->nsteps ? br->step_results[k] : NULL;
+}
+
+static const hrana_error *step_err(const hrana_batch_result *br, size_t k)
+{
+    return k < br->nsteps ? br->step_errors[k] : NULL;
 }
 
 /* Copies a step's rows into a row set. */
@@ -583,27 +623,37 @@ int remote_batch_run(lsql_conn *c, const lsql__bstep *steps, size_t n, const cha
     lsql_error_clear(&uerr);
     if (res->is_error) {
         code = batch_error(c, "batch refused: ", &res->error);
-    } else if (res->response.type != HRANA_REQ_BATCH || br->nsteps != x.total) {
+    } else if (res->response.type != HRANA_REQ_BATCH) {
+        code = lsql__conn_fail(c, NULL, LSQL_HRANA_PROTOCOL,
+                               "invalid response from the server: batch answered by '%s'",
+                               hrana_req_type_name(res->response.type));
+    } else if (renc_sparse_steps(rc->db->encoding) && br->nsteps > x.total) {
+        /* protobuf: steps are map keys, a skipped one is left out */
+        code = lsql__conn_fail(c, NULL, LSQL_HRANA_PROTOCOL,
+                               "invalid response from the server: a result for step %zu of a "
+                               "batch of %zu steps",
+                               br->nsteps - 1, x.total);
+    } else if (!renc_sparse_steps(rc->db->encoding) && br->nsteps != x.total) {
         code = lsql__conn_fail(c, NULL, LSQL_HRANA_PROTOCOL,
                                "invalid response from the server: %zu step results for a "
                                "batch of %zu steps",
-                               res->response.type == HRANA_REQ_BATCH ? br->nsteps : 0, x.total);
-    } else if (x.mode != LSQL__RUN_PLAIN && br->step_errors[0]) {
+                               br->nsteps, x.total);
+    } else if (x.mode != LSQL__RUN_PLAIN && step_err(br, 0)) {
         code = batch_error(c, x.mode == LSQL__RUN_BEGIN ? "begin failed: " : "savepoint failed: ",
-                           br->step_errors[0]);
+                           step_err(br, 0));
         r->none = true; /* nothing ran: no result, as when the local BEGIN fails */
     } else {
         for (size_t i = 0; i < n && code == LSQL_OK; i++) {
             size_t k = x.user0 + i;
             lsql__step_res *sr = &r->steps[i];
             sr->kind = info[i].kind;
-            if (br->step_errors[k]) {
+            if (step_err(br, k)) {
                 /* a write refused by the READ_ONLY batch's query_only is
                  * LSQL_READONLY_TXN, as in a READ_ONLY transaction */
                 bool ro = c->txn_read_only;
                 if (x.ro)
                     c->txn_read_only = true;
-                code = rpipe_stmt_error(rc, br->step_errors[k]);
+                code = rpipe_stmt_error(rc, step_err(br, k));
                 c->txn_read_only = ro;
                 /* a script's offsets count from its start, as in local mode */
                 if (script && c->last.offset >= 0)
@@ -611,7 +661,7 @@ int remote_batch_run(lsql_conn *c, const lsql__bstep *steps, size_t n, const cha
                 lsql__batch_step_failed(r, i, c);
                 break;
             }
-            const hrana_stmt_result *sres = br->step_results[k];
+            const hrana_stmt_result *sres = step_ok(br, k);
             if (!sres) {
                 code = lsql__conn_fail(c, NULL, LSQL_HRANA_PROTOCOL,
                                        "invalid response from the server: step %zu was "
@@ -635,7 +685,7 @@ int remote_batch_run(lsql_conn *c, const lsql__bstep *steps, size_t n, const cha
                 sr->rowid = rc->last_rowid = sres->last_insert_rowid;
             /* the next step (or the COMMIT / RELEASE) was skipped although
              * this one succeeded: this one ended the transaction */
-            if (x.guard && !br->step_results[k + 1] && !br->step_errors[k + 1]) {
+            if (x.guard && !step_ok(br, k + 1) && !step_err(br, k + 1)) {
                 code = lsql__conn_fail(c, NULL, LSQL_TXN_ENDED,
                                        "step %zu ended the batch's transaction (a COMMIT or "
                                        "ROLLBACK statement); the steps before it may have been "
@@ -648,14 +698,14 @@ int remote_batch_run(lsql_conn *c, const lsql__bstep *steps, size_t n, const cha
             if (rc->db->version < 3 && x.mode == LSQL__RUN_PLAIN) /* no get_autocommit */
                 rpipe_track(rc, steps[i].sql, steps[i].sqllen, sr->kind);
         }
-        if (code == LSQL_OK && x.mode != LSQL__RUN_PLAIN && br->step_errors[x.commit]) {
+        if (code == LSQL_OK && x.mode != LSQL__RUN_PLAIN && step_err(br, x.commit)) {
             code = batch_error(c, x.mode == LSQL__RUN_BEGIN ? "commit failed: "
                                                             : "release failed: ",
-                               br->step_errors[x.commit]);
+                               step_err(br, x.commit));
             lsql__conn_err_wrap(c, NULL, "; the batch was rolled back");
         }
-        if (code != LSQL_OK && x.mode != LSQL__RUN_PLAIN && br->step_errors[x.undo]) {
-            urc = lsql__remote_hrana_error(br->step_errors[x.undo], &uerr);
+        if (code != LSQL_OK && x.mode != LSQL__RUN_PLAIN && step_err(br, x.undo)) {
+            urc = lsql__remote_hrana_error(step_err(br, x.undo), &uerr);
         }
     }
     if (code != LSQL_OK && r->failed < 0)

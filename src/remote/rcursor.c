@@ -1,7 +1,8 @@
-/* rcursor.c -- statements whose rows stream through POST /v3/cursor (lsql
- * cursors on a Hrana 3 server). The answer is read line by line while it
- * arrives (http.c pauses the transfer when the reader falls behind), so
- * memory stays flat whatever the number of rows.
+/* rcursor.c -- statements whose rows stream through POST /v3/cursor or
+ * /v3-protobuf/cursor (lsql cursors on a Hrana 3 server). The answer is read
+ * item by item -- lines of JSON or length-prefixed protobuf messages
+ * (renc.c) -- while it arrives (http.c pauses the transfer when the reader
+ * falls behind), so memory stays flat whatever the number of rows.
  *
  * The connection has one HTTP handle: when another request must go out
  * while a cursor is still streaming, the rest of the cursor's answer is
@@ -40,7 +41,7 @@ static void stop_reading(rconn *rc)
         size_t len;
         lsql_error e;
         int r;
-        while ((r = rhttp_stream_line(rc->http, &line, &len, &e)) == LSQL_ROW)
+        while ((r = renc_cursor_item(rc, &line, &len, &e)) == LSQL_ROW)
             ;
         rhttp_stream_end(rc->http);
         if (r != LSQL_DONE)
@@ -90,7 +91,7 @@ static int read_entry(rstmt *s, hrana_cursor_entry *out, size_t *nbytes)
     lsql_error e;
     lsql_error_clear(&e);
     for (;;) {
-        int r = rhttp_stream_line(rc->http, &line, &len, &e);
+        int r = renc_cursor_item(rc, &line, &len, &e);
         if (r == LSQL_DONE) {
             rc->streaming = NULL;
             rhttp_stream_end(rc->http);
@@ -101,10 +102,10 @@ static int read_entry(rstmt *s, hrana_cursor_entry *out, size_t *nbytes)
             rhttp_stream_end(rc->http);
             return rpipe_fail_transport(rc, r, &e);
         }
-        if (len == 0)
-            continue;
+        if (len == 0 && rc->db->encoding != LSQL_HRANA_PROTOBUF)
+            continue; /* a blank line */
         hrana_status hs;
-        if (hrana_decode_cursor_entry(line, len, &rc->db->limits, out, &hs)) {
+        if (renc_decode_cursor_entry(rc, line, len, out, &hs)) {
             if (hs.code == HRANA_E_UNKNOWN_TYPE)
                 continue; /* e.g. sqld's replication_index entries */
             return proto_error(s, "bad entry", hs.message);
@@ -170,24 +171,25 @@ static int start(rstmt *s)
     rhttp_clear_interrupt(rc->http);
     for (int attempt = 0;; attempt++) {
         hrana_buf *b = &rc->req;
-        hrana_buf_truncate(b, 0);
-        RPUT(b, "{\"baton\":");
-        hrana_put_cstr_or_null(b, rc->baton);
-        RPUT(b, ",\"batch\":{\"steps\":[{\"stmt\":");
-        rstmt_encode(s, b);
-        RPUT(b, "}]}}");
-        if (!hrana_buf_ok(b))
-            return lsql__conn_fail(c, NULL, b->nomem ? LSQL_NOMEM : LSQL_TOOBIG,
-                                   "request body too large");
+        hrana_step step;
+        memset(&step, 0, sizeof step);
+        rstmt_hstmt(s, &step.stmt);
+        hrana_batch batch = {&step, 1};
+        int code = renc_cursor(rc->db->encoding, b, rc->baton, &batch);
+        if (code == LSQL_NOMEM)
+            return lsql__conn_fail(c, NULL, code, "out of memory writing a request");
+        if (code)
+            return lsql__conn_fail(c, NULL, code, "request body too large");
         bool had_stream = rc->baton != NULL;
         long status = 0;
         lsql_error e;
         lsql_error_clear(&e);
-        int code = rhttp_stream_start(rc->http, "/v3/cursor", b->p, b->len, &status, &rc->resp,
-                                      &e);
+        code = rhttp_stream_start(rc->http,
+                                  renc_path(rc->db->version, rc->db->encoding, RENC_CURSOR),
+                                  b->p, b->len, &status, &rc->resp, &e);
         clock_gettime(CLOCK_MONOTONIC, &rc->last_use);
         if (code == LSQL_OK && status != 200) {
-            code = lsql__remote_http_error(status, rc->resp.p, rc->resp.len, &e);
+            code = renc_http_error(rc->http, status, &rc->resp, &e);
             if (!rc->in_txn && had_stream && attempt == 0 &&
                 (code == LSQL_HRANA_STREAM_EXPIRED || code == LSQL_HRANA_SERVER)) {
                 rpipe_drop_stream(rc);
@@ -214,7 +216,7 @@ static int start(rstmt *s)
         /* head: {"baton":..,"base_url":..} */
         const char *line;
         size_t len;
-        code = rhttp_stream_line(rc->http, &line, &len, &e);
+        code = renc_cursor_item(rc, &line, &len, &e);
         if (code != LSQL_ROW) {
             rc->streaming = NULL;
             rhttp_stream_end(rc->http);
@@ -224,8 +226,8 @@ static int start(rstmt *s)
         }
         hrana_cursor_head h;
         hrana_status hs;
-        if (hrana_decode_cursor_head(line, len, &rc->db->limits, &h, &hs))
-            return proto_error(s, "bad head line", hs.message);
+        if (renc_decode_cursor_head(rc, line, len, &h, &hs))
+            return proto_error(s, "bad head", hs.message);
         bool has_baton = h.baton.p != NULL;
         char *nb = has_baton ? lsql__strndup(h.baton.p, h.baton.n) : NULL;
         hrana_cursor_head_free(&h);

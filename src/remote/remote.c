@@ -2,9 +2,8 @@
  * the backend table (statements: rstmt.c; requests: rpipe.c).
  *
  * Opening a REMOTE database parses the URL and its options, then checks
- * the server once: GET /v3 (else /v2) chooses the protocol version, and a
- * pipeline holding only "close" checks the credentials. Connections open
- * no network connection until their first request. */
+ * the server once (rneg.c: protocol version and encoding, credentials).
+ * Connections open no network connection until their first request. */
 #include "remote_int.h"
 
 #include <errno.h>
@@ -69,6 +68,15 @@ static int url_opt(lsql_db *db, rdb *d, const char *k, const char *v, bool *tls,
         if (!num(v, 3, &x) || x < 2)
             goto bad;
         d->version = (int)x;
+    } else if (!strcmp(k, "encoding")) {
+        if (!strcasecmp(v, "json"))
+            d->encoding = LSQL_HRANA_JSON;
+        else if (!strcasecmp(v, "protobuf"))
+            d->encoding = LSQL_HRANA_PROTOBUF;
+        else
+            return lsql__fail(e, LSQL_INVALID_OPTION,
+                              "bad value '%.64s' for URL option 'encoding': use json or protobuf",
+                              v);
     } else if (!strcmp(k, "http2")) {
         if (!lsql__parse_onoff(v, &b))
             goto bad;
@@ -184,7 +192,7 @@ static void rdb_free(rdb *d)
     lsql__free(d);
 }
 
-static void http_cfg(const rdb *d, rhttp_cfg *h)
+void remote_http_cfg(const rdb *d, rhttp_cfg *h)
 {
     memset(h, 0, sizeof *h);
     h->base = d->base;
@@ -196,62 +204,6 @@ static void http_cfg(const rdb *d, rhttp_cfg *h)
     h->verify_tls = d->verify_tls;
     h->http2 = d->http2;
     h->max_response = d->max_response;
-}
-
-/* GET path: LSQL_OK with *status, or a transport error in *e. */
-static int probe(rhttp *h, const char *path, long *status, hrana_buf *body, lsql_error *e)
-{
-    return rhttp_request(h, "GET", path, NULL, 0, status, body, e);
-}
-
-/* Chooses the protocol version and checks the credentials. */
-static int check_server(rdb *d, lsql_error *e)
-{
-    rhttp_cfg hc;
-    http_cfg(d, &hc);
-    rhttp *h = NULL;
-    int rc = rhttp_new(&hc, &h, e);
-    if (rc)
-        return rc;
-    hrana_buf body;
-    hrana_buf_init(&body, d->max_response);
-    long status = 0;
-    if (!d->version) {
-        rc = probe(h, "/v3", &status, &body, e);
-        if (rc == LSQL_OK && status == 200) {
-            d->version = 3;
-        } else if (rc == LSQL_OK) {
-            rc = probe(h, "/v2", &status, &body, e);
-            if (rc == LSQL_OK && status == 200)
-                d->version = 2;
-            else if (rc == LSQL_OK && (status == 401 || status == 403))
-                rc = lsql__remote_http_error(status, body.p, body.len, e);
-            else if (rc == LSQL_OK)
-                rc = lsql__fail(e, LSQL_HRANA_VERSION,
-                                "the server at %.200s speaks neither Hrana 3 nor Hrana 2 over "
-                                "HTTP (GET /v3 and /v2 answered HTTP %ld)",
-                                d->base, status);
-            if (rc == LSQL_HRANA_VERSION)
-                e->http_status = (int)status;
-        }
-    }
-    if (rc == LSQL_OK) {
-        /* the credentials: a stream opened and closed at once */
-        static const char k_close[] = "{\"baton\":null,\"requests\":[{\"type\":\"close\"}]}";
-        rc = rhttp_request(h, "POST", d->version >= 3 ? "/v3/pipeline" : "/v2/pipeline",
-                           k_close, sizeof k_close - 1, &status, &body, e);
-        if (rc == LSQL_OK && status != 200)
-            rc = lsql__remote_http_error(status, body.p, body.len, e);
-    }
-    if (rc && rc != LSQL_NOMEM && e) {
-        char msg[LSQL_ERRMSG_MAX];
-        memcpy(msg, e->message, sizeof msg);
-        msg[sizeof msg - 1] = 0;
-        snprintf(e->message, sizeof e->message, "cannot open %.200s: %.290s", d->base, msg);
-    }
-    hrana_buf_free(&body);
-    rhttp_free(h);
-    return rc;
 }
 
 static int remote_db_open(lsql_db *db, lsql_error *e)
@@ -267,10 +219,17 @@ static int remote_db_open(lsql_db *db, lsql_error *e)
     if (cfg->hrana_version && cfg->hrana_version != 2 && cfg->hrana_version != 3)
         return lsql__fail(e, LSQL_INVALID_OPTION, "hrana_version %d: use 0, 2 or 3",
                           cfg->hrana_version);
+    if (cfg->hrana_encoding && cfg->hrana_encoding != LSQL_HRANA_JSON &&
+        cfg->hrana_encoding != LSQL_HRANA_PROTOBUF)
+        return lsql__fail(e, LSQL_INVALID_OPTION,
+                          "hrana_encoding %d: use 0 (negotiate), LSQL_HRANA_JSON or "
+                          "LSQL_HRANA_PROTOBUF",
+                          cfg->hrana_encoding);
     rdb *d = lsql__calloc(1, sizeof *d);
     if (!d)
         return lsql__fail(e, LSQL_NOMEM, NULL);
     d->version = cfg->hrana_version;
+    d->encoding = cfg->hrana_encoding;
     d->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : DEF_CONNECT_MS;
     d->request_timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms : DEF_REQUEST_MS;
     d->max_response = cfg->max_response_bytes ? cfg->max_response_bytes : DEF_MAX_RESPONSE;
@@ -286,16 +245,23 @@ static int remote_db_open(lsql_db *db, lsql_error *e)
         rc = lsql__fail(e, LSQL_NOMEM, NULL);
     if (!rc)
         rc = parse_url(db, d, cfg->url, e);
+    if (!rc && d->version == 2 && d->encoding == LSQL_HRANA_PROTOBUF)
+        rc = lsql__fail(e, LSQL_INVALID_OPTION,
+                        "the protobuf encoding needs Hrana 3: hrana_version (or hrana=) 2 "
+                        "asks for Hrana 2, which has JSON only");
     if (!rc) {
         hrana_limits_default(&d->limits);
         d->limits.max_body = d->max_response;
         d->limits.max_nodes = (size_t)-1 / 2; /* bounded by max_body */
-        rc = check_server(d, e);
+        rc = rneg_check_server(d, e);
     }
     if (rc) {
         rdb_free(d);
         return rc;
     }
+    /* lsql_db_opts_get reports what is in use */
+    db->cfg.hrana_version = d->version;
+    db->cfg.hrana_encoding = d->encoding;
     db->be_db = d;
     return LSQL_OK;
 }
@@ -315,12 +281,13 @@ static int remote_conn_open(lsql_conn *c, lsql_error *e)
     if (!rc)
         return lsql__fail(e, LSQL_NOMEM, NULL);
     rhttp_cfg hc;
-    http_cfg(d, &hc);
+    remote_http_cfg(d, &hc);
     int r = rhttp_new(&hc, &rc->http, e);
     if (r) {
         lsql__free(rc);
         return r;
     }
+    rhttp_set_protobuf(rc->http, d->encoding == LSQL_HRANA_PROTOBUF);
     rc->c = c;
     rc->db = d;
     hrana_buf_init(&rc->req, REQ_BODY_MAX);
@@ -330,12 +297,10 @@ static int remote_conn_open(lsql_conn *c, lsql_error *e)
     return LSQL_OK;
 }
 
-static int build_close(rconn *rc, hrana_buf *b, void *ctx)
+static int build_close(rconn *rc, void *ctx)
 {
-    (void)rc;
     (void)ctx;
-    hrana_buf_puts(b, "{\"type\":\"close\"}");
-    return 1;
+    return rreq_add(rc, HRANA_REQ_CLOSE) ? 0 : -1;
 }
 
 static int remote_conn_close(lsql_conn *c, lsql_error *e)
@@ -359,6 +324,7 @@ static int remote_conn_close(lsql_conn *c, lsql_error *e)
     rhttp_free(rc->http);
     hrana_buf_free(&rc->req);
     hrana_buf_free(&rc->resp);
+    rreq_free(rc);
     lsql__free(rc->baton);
     lsql__free(rc->close_ids);
     rbatch_free_sqls(rc);

@@ -2,12 +2,17 @@
  * private structures shared by its files.
  *
  *   remote.c   database and connection ops, metadata, the backend table
+ *   rneg.c     the server check at open (version, encoding, credentials)
  *   rpipe.c    one pipeline exchange: baton, stream generations, stored-SQL
  *              bookkeeping, autocommit tracking, retries, error mapping
  *   rstmt.c    statements: describe at prepare, binds, execute, columns
  *   rcursor.c  statements streamed through POST /v3/cursor
  *   rbatch.c   lsql_batch_run / lsql_script_run as one Hrana batch
  *   rsql.c     SQL text helpers (leading keyword -> kind, statement split)
+ *   rreq.c     the requests of one exchange under construction (hrana_request
+ *              structures, the same for both encodings)
+ *   renc.c     what depends on the encoding (Hrana 3 protobuf or JSON):
+ *              endpoints, request bodies, decoding answers, cursor items
  *   http.c     the libcurl transport;  rerr.c  error mapping and retries
  *
  * A connection owns one server stream at a time (its baton). Outside a
@@ -33,6 +38,7 @@
 
 typedef struct rdb {
     int version;          /* 2 or 3 */
+    int encoding;         /* LSQL_HRANA_JSON or LSQL_HRANA_PROTOBUF (0 while negotiating) */
     char *base;           /* scheme://host[:port][/prefix], no trailing '/' */
     char *token;          /* NULL: none */
     char *ca_file, *ca_path;
@@ -62,6 +68,12 @@ typedef struct rbsql {
     uint64_t used;    /* the last batch that used it (rconn.bsql_tick) */
 } rbsql;
 
+/* A bump allocator whose blocks are kept between requests (rreq.c). */
+typedef struct rsblock rsblock;
+typedef struct rscratch {
+    rsblock *head; /* the first block (kept by rreq_reset) */
+} rscratch;
+
 typedef struct rconn {
     lsql_conn *c;
     rdb *db;
@@ -80,6 +92,9 @@ typedef struct rconn {
     int64_t changes, total_changes;
     struct timespec last_use;
     lsql__retry retry;
+    hrana_request *reqv; /* requests of the exchange under construction (rreq.c) */
+    size_t nreq, capreq;
+    rscratch scratch;    /* their statements, steps, conditions and arguments */
     hrana_buf req;    /* request body under construction (reused) */
     hrana_buf resp;   /* response body (reused) */
     rstmt *streaming; /* statement whose cursor answer is being read on http */
@@ -137,12 +152,64 @@ static inline rdb *RDB(const lsql_db *db) { return (rdb *)db->be_db; }
 /* Appends a string literal (no strlen). */
 #define RPUT(b, lit) hrana_buf_put((b), "" lit, sizeof(lit) - 1)
 
+/* ---- remote.c, rneg.c --------------------------------------------------------- */
+
+/* The transport options of the database. */
+void remote_http_cfg(const rdb *d, rhttp_cfg *h);
+/* Chooses d->version and d->encoding among those the options allow, and
+ * checks the credentials (rneg.c). Errors: the failing answer's, or
+ * LSQL_HRANA_VERSION when the server speaks none of them. */
+int rneg_check_server(rdb *d, lsql_error *e);
+
+/* ---- rreq.c ----------------------------------------------------------------- */
+
+/* Starts the request list of a new exchange (the previous one's structures
+ * are released). */
+void rreq_reset(rconn *rc);
+/* Appends a zeroed request of `type`; NULL when out of memory (the error in
+ * rc->c->last). The pointer is valid until the next rreq_add. */
+hrana_request *rreq_add(rconn *rc, int type);
+/* n zeroed bytes (aligned for any structure) living until the next
+ * rreq_reset; NULL when out of memory (the error in rc->c->last). */
+void *rreq_alloc(rconn *rc, size_t n);
+/* Frees the list and its scratch memory. */
+void rreq_free(rconn *rc);
+
+/* ---- renc.c ------------------------------------------------------------------ */
+
+enum { RENC_PIPELINE, RENC_CURSOR };
+/* The endpoint of `what` for the database's version and encoding. */
+const char *renc_path(int version, int encoding, int what);
+/* Encodes a pipeline body {baton, requests} (version 2 or 3 JSON, or
+ * protobuf) into b (emptied first). 0, or LSQL_TOOBIG / LSQL_NOMEM when it
+ * does not fit (b's max) or memory ran out. */
+int renc_pipeline(int encoding, hrana_buf *b, const char *baton, const hrana_request *v,
+                  size_t n);
+/* Encodes a cursor body {baton, batch} into b (emptied first). */
+int renc_cursor(int encoding, hrana_buf *b, const char *baton, const hrana_batch *batch);
+/* Decodes a pipeline answer of the encoding. */
+int renc_decode_pipeline(int encoding, const char *body, size_t len, const hrana_limits *lim,
+                         hrana_pipeline_resp *out, hrana_status *st);
+/* The next item of a streamed cursor answer on rc->http: a line (JSON) or a
+ * length-prefixed message (protobuf); as rhttp_stream_line. */
+int renc_cursor_item(rconn *rc, const char **p, size_t *len, lsql_error *e);
+/* Decodes the cursor answer's first item / a following one. */
+int renc_decode_cursor_head(const rconn *rc, const char *p, size_t len, hrana_cursor_head *out,
+                            hrana_status *st);
+int renc_decode_cursor_entry(const rconn *rc, const char *p, size_t len,
+                             hrana_cursor_entry *out, hrana_status *st);
+/* Maps an HTTP answer other than 200 (body in `body`) to an lsql error,
+ * reading the body by its content type (rerr.h). */
+int renc_http_error(const rhttp *h, long status, const hrana_buf *body, lsql_error *e);
+/* Whether the answers of this encoding number batch steps by map keys
+ * (protobuf: a step left out was skipped, the step count is not sent). */
+static inline bool renc_sparse_steps(int encoding) { return encoding == LSQL_HRANA_PROTOBUF; }
+
 /* ---- rpipe.c ---------------------------------------------------------------- */
 
-/* Writes the caller's requests into the "requests" array (comma-separated,
- * no brackets) for the current stream generation; returns the number of
- * requests written, or -1 with the error in rc->c->last. */
-typedef int (*rpipe_build_fn)(rconn *rc, hrana_buf *b, void *ctx);
+/* Appends the caller's requests (rreq_add) for the current stream
+ * generation; 0, or -1 with the error in rc->c->last. */
+typedef int (*rpipe_build_fn)(rconn *rc, void *ctx);
 
 /* rpipe_run flags:
  *   RPIPE_READONLY  every statement of the request is read-only (a transient
@@ -196,8 +263,9 @@ int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e);
 
 /* ---- rstmt.c ---------------------------------------------------------------- */
 
-/* Encodes the stmt object of a statement (sql_id or sql, args, want_rows). */
-void rstmt_encode(rstmt *s, hrana_buf *b);
+/* The Stmt of a statement's execution (sql_id or sql, args -- pointing to
+ * the statement's binds --, want_rows). */
+void rstmt_hstmt(const rstmt *s, hrana_stmt *out);
 /* Frees the current result / stream state (not the binds). */
 void rstmt_clear_result(rstmt *s);
 /* Records the changes and rowid of a finished statement on the connection. */

@@ -1,6 +1,7 @@
 /* rerr.c -- remote mode: HTTP answers and Hrana Error objects to lsql errors,
  * and the retry policy (see rerr.h). */
 #include "rerr.h"
+#include "../hrana/hrana_pb.h"
 
 #include "../core/internal.h"
 
@@ -8,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -384,7 +386,27 @@ static void quote(char *out, size_t cap, const char *p, size_t n)
     out[o] = 0;
 }
 
+/* True for a content type whose body is not text (protobuf, octet-stream,
+ * images...): such a body is neither parsed nor quoted. Absent: text. */
+static bool binary_type(const char *ct)
+{
+    if (!ct || !*ct)
+        return false;
+    static const char *const k_text[] = {"text/", "application/json", "application/problem+json",
+                                         "application/xml", "application/xhtml"};
+    for (size_t i = 0; i < sizeof k_text / sizeof k_text[0]; i++)
+        if (!strncasecmp(ct, k_text[i], strlen(k_text[i])))
+            return false;
+    return true;
+}
+
 int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error *e)
+{
+    return lsql__remote_http_error_ct(status, NULL, body, n, e);
+}
+
+int lsql__remote_http_error_ct(long status, const char *ctype, const char *body, size_t n,
+                               lsql_error *e)
 {
     lsql_error tmp;
     if (!e)
@@ -394,6 +416,16 @@ int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error 
     char what[256]; /* the quoted body, or its message */
     what[0] = 0;
     bool json_msg = false;
+    /* sqld answers stream errors on its protobuf endpoints with a protobuf
+     * Error (HTTP 500, application/x-protobuf): decoded like a JSON one */
+    bool pb = n && ctype && (!strncasecmp(ctype, "application/x-protobuf", 22) ||
+                             !strncasecmp(ctype, "application/protobuf", 20));
+    if (n && binary_type(ctype) && !pb) {
+        /* e.g. application/octet-stream: only its type and size are told */
+        snprintf(what, sizeof what, "(a %zu-byte %.64s body)", n, ctype);
+        json_msg = true;
+        n = 0;
+    }
 
     /* a Hrana Error object? */
     hrana_error he;
@@ -403,7 +435,17 @@ int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error 
         hrana_limits lim;
         hrana_status st;
         hrana_limits_default(&lim);
-        if (hrana_decode_error(body, n, &lim, arena, &he, &st) == HRANA_OK) {
+        int drc = pb ? hrana_pb_decode_error(body, n, &lim, arena, &he, &st)
+                     : hrana_decode_error(body, n, &lim, arena, &he, &st);
+        if (drc == HRANA_OK && pb && !(he.message.p && he.message.n)) {
+            drc = HRANA_E_INVALID; /* not an Error message after all */
+        }
+        if (drc != HRANA_OK && pb) { /* undecodable protobuf: type and size only */
+            snprintf(what, sizeof what, "(a %zu-byte %.64s body)", n, ctype);
+            json_msg = true;
+            n = 0;
+        }
+        if (drc == HRANA_OK) {
             hrana = true;
             json_msg = true;
             if (he.message.p)
@@ -430,7 +472,11 @@ int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error 
     snprintf(head, sizeof head, "HTTP %ld%s%s", status, *rs ? " " : "", rs);
 
     int code;
-    if (status == 400 && hrana && he.code.p && he.code.n) {
+    /* sqld answers stream errors (STREAM_EXPIRED...) with HTTP 500 and an
+     * Error body, JSON or protobuf by endpoint: read by their code too */
+    bool stream_err = hrana && he.code.p && status == 500 &&
+                      (!strncmp(he.code.p, "STREAM_", 7) || !strncmp(he.code.p, "BATON_", 6));
+    if ((status == 400 || stream_err) && hrana && he.code.p && he.code.n) {
         code = lsql__remote_hrana_error(&he, e);
         char msg[LSQL_ERRMSG_MAX];
         memcpy(msg, e->message, sizeof msg);

@@ -21,6 +21,13 @@
  * The message names the status and quotes the start of the body (JSON
  * "message" or {"error":..} text when present). */
 int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error *e);
+/* The same, knowing the answer's Content-Type (NULL or "": unknown, the
+ * body is read as above). A body whose type is not text -- JSON, text/,
+ * XML -- e.g. application/x-protobuf, is neither parsed nor quoted: the
+ * error says only the status, the type and the size. (lsqld and sqld answer
+ * errors with JSON bodies on the protobuf endpoints too.) */
+int lsql__remote_http_error_ct(long status, const char *ctype, const char *body, size_t n,
+                               lsql_error *e);
 
 /* Maps a Hrana Error object (statement or request error) to an lsql code
  * and fills *e (http_status 0): SQLITE_<BASE> names to their class

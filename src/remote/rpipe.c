@@ -182,45 +182,33 @@ bool rpipe_may_retry(int code, long status, bool readonly)
     }
 }
 
-/* Encodes the whole body for one attempt; -1 when the builder failed.
- * `ac`: get_autocommit last. */
+/* Builds and encodes the whole body for one attempt; -1 when the builder
+ * failed or the body cannot be written (error in rc->c->last). `ac`:
+ * get_autocommit last. */
 static int encode(rconn *rc, rpipe_build_fn build, void *ctx, bool ac, size_t *nreq,
                   size_t *first)
 {
-    hrana_buf *b = &rc->req;
-    hrana_buf_truncate(b, 0);
-    RPUT(b, "{\"baton\":");
-    hrana_put_cstr_or_null(b, rc->baton);
-    RPUT(b, ",\"requests\":[");
-    size_t n = 0;
-    for (size_t i = 0; i < rc->nclose; i++, n++) {
-        if (n)
-            hrana_buf_putc(b, ',');
-        RPUT(b, "{\"type\":\"close_sql\",\"sql_id\":");
-        hrana_put_i64(b, rc->close_ids[i]);
-        hrana_buf_putc(b, '}');
+    rreq_reset(rc);
+    for (size_t i = 0; i < rc->nclose; i++) {
+        hrana_request *r = rreq_add(rc, HRANA_REQ_CLOSE_SQL);
+        if (!r)
+            return -1;
+        r->has_sql_id = 1;
+        r->sql_id = rc->close_ids[i];
     }
-    *first = n;
-    size_t mark = b->len;
-    if (n)
-        hrana_buf_putc(b, ',');
-    int k = build(rc, b, ctx);
-    if (k < 0)
+    *first = rc->nreq;
+    if (build(rc, ctx))
         return -1;
-    if (k == 0)
-        hrana_buf_truncate(b, mark);
-    n += (size_t)k;
-    if (ac) {
-        if (n)
-            hrana_buf_putc(b, ',');
-        RPUT(b, "{\"type\":\"get_autocommit\"}");
-        n++;
-    }
-    RPUT(b, "]}");
-    *nreq = n;
-    if (!hrana_buf_ok(b))
-        return lsql__conn_fail(rc->c, NULL, b->nomem ? LSQL_NOMEM : LSQL_TOOBIG,
-                               "request body too large (over %zu bytes)", b->max),
+    if (ac && !rreq_add(rc, HRANA_REQ_GET_AUTOCOMMIT))
+        return -1;
+    *nreq = rc->nreq;
+    int code = renc_pipeline(rc->db->encoding, &rc->req, rc->baton, rc->reqv, rc->nreq);
+    rreq_reset(rc);
+    if (code == LSQL_NOMEM)
+        return lsql__conn_fail(rc->c, NULL, code, "out of memory writing a request"), -1;
+    if (code)
+        return lsql__conn_fail(rc->c, NULL, code, "request body too large (over %zu bytes)",
+                               rc->req.max),
                -1;
     return 0;
 }
@@ -235,7 +223,7 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
         return rpipe_lost_error(rc);
     int rc2 = rpipe_take_http(rc);
     (void)rc2; /* a cursor's own failure stays with the cursor */
-    const char *path = rc->db->version >= 3 ? "/v3/pipeline" : "/v2/pipeline";
+    const char *path = renc_path(rc->db->version, rc->db->encoding, RENC_PIPELINE);
     bool fresh_retry_done = false;
     /* an interrupt from now on (also during a backoff wait) ends the call */
     rhttp_clear_interrupt(rc->http);
@@ -259,7 +247,7 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
                                  &rc->resp, &e);
         clock_gettime(CLOCK_MONOTONIC, &rc->last_use);
         if (code == LSQL_OK && status != 200) {
-            code = lsql__remote_http_error(status, rc->resp.p, rc->resp.len, &e);
+            code = renc_http_error(rc->http, status, &rc->resp, &e);
             if (!txn && had_stream && !fresh_retry_done && rpipe_stream_gone(code, &e)) {
                 /* expired or unknown baton: a new stream, once, at once */
                 rpipe_drop_stream(rc);
@@ -293,7 +281,8 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
             return code;
         }
         hrana_status hs;
-        if (hrana_decode_pipeline_resp(rc->resp.p, rc->resp.len, &rc->db->limits, out, &hs)) {
+        if (renc_decode_pipeline(rc->db->encoding, rc->resp.p, rc->resp.len, &rc->db->limits,
+                                 out, &hs)) {
             lsql_error pe;
             lsql_error_clear(&pe);
             lsql__err_set(&pe, hs.code == HRANA_E_NOMEM ? LSQL_NOMEM : LSQL_HRANA_PROTOCOL,

@@ -22,13 +22,17 @@ typedef struct prep_ctx {
     uint32_t gen; /* the stream generation the request was built for */
 } prep_ctx;
 
-static void put_store(rstmt *s, hrana_buf *b)
+/* store_sql of the statement's text as s->sql_id. */
+static int put_store(rstmt *s)
 {
-    RPUT(b, "{\"type\":\"store_sql\",\"sql_id\":");
-    hrana_put_i64(b, s->sql_id);
-    RPUT(b, ",\"sql\":");
-    hrana_put_string(b, s->sql, s->sqllen);
-    hrana_buf_putc(b, '}');
+    hrana_request *r = rreq_add(s->rc, HRANA_REQ_STORE_SQL);
+    if (!r)
+        return -1;
+    r->sql.p = s->sql;
+    r->sql.n = s->sqllen;
+    r->has_sql_id = 1;
+    r->sql_id = s->sql_id;
+    return 0;
 }
 
 /* Assigns a fresh id and stores the SQL on the current stream generation. */
@@ -43,23 +47,20 @@ static bool want_store(rstmt *s)
     return true;
 }
 
-static int build_describe(rconn *rc, hrana_buf *b, void *ctx)
+static int build_describe(rconn *rc, void *ctx)
 {
     prep_ctx *p = ctx;
     rstmt *s = p->s;
-    int n = 0;
     p->gen = rc->gen;
     p->store = want_store(s);
-    if (p->store) {
-        put_store(s, b);
-        hrana_buf_putc(b, ',');
-        n++;
-    }
-    RPUT(b, "{\"type\":\"describe\",\"sql\":");
-    hrana_put_string(b, s->sql, s->sqllen);
-    hrana_buf_putc(b, '}');
-    (void)rc;
-    return n + 1;
+    if (p->store && put_store(s))
+        return -1;
+    hrana_request *r = rreq_add(rc, HRANA_REQ_DESCRIBE);
+    if (!r)
+        return -1;
+    r->sql.p = s->sql;
+    r->sql.n = s->sqllen;
+    return 0;
 }
 
 static char *dup_str(hrana_str h)
@@ -377,28 +378,20 @@ void rstmt_clear_result(rstmt *s)
         rcursor_abort(s);
 }
 
-void rstmt_encode(rstmt *s, hrana_buf *b)
+void rstmt_hstmt(const rstmt *s, hrana_stmt *out)
 {
+    memset(out, 0, sizeof *out);
     if (s->stored && s->sql_gen == s->rc->gen) {
-        RPUT(b, "{\"sql_id\":");
-        hrana_put_i64(b, s->sql_id);
+        out->has_sql_id = 1;
+        out->sql_id = s->sql_id;
     } else {
-        RPUT(b, "{\"sql\":");
-        hrana_put_string(b, s->sql, s->sqllen);
+        out->sql.p = s->sql;
+        out->sql.n = s->sqllen;
     }
-    /* parameters go by position (named ones too); no empty arrays */
-    if (s->nparams) {
-        RPUT(b, ",\"args\":[");
-        for (int i = 0; i < s->nparams; i++) {
-            if (i)
-                hrana_buf_putc(b, ',');
-            hrana_encode_value(b, &s->args[i]);
-        }
-        hrana_buf_putc(b, ']');
-    }
-    /* want_rows is true when left out */
-    bool want_rows = s->ncols > 0 || s->kind == LSQL_KIND_OTHER;
-    hrana_buf_puts(b, want_rows ? "}" : ",\"want_rows\":false}");
+    /* parameters go by position (named ones too) */
+    out->args = s->args;
+    out->nargs = (size_t)s->nparams;
+    out->want_rows = s->ncols > 0 || s->kind == LSQL_KIND_OTHER;
 }
 
 typedef struct exec_ctx {
@@ -407,24 +400,22 @@ typedef struct exec_ctx {
     uint32_t gen; /* the stream generation the request was built for */
 } exec_ctx;
 
-static int build_execute(rconn *rc, hrana_buf *b, void *ctx)
+static int build_execute(rconn *rc, void *ctx)
 {
     exec_ctx *x = ctx;
     rstmt *s = x->s;
-    int n = 0;
     x->gen = rc->gen;
     x->store = want_store(s);
     if (x->store) {
-        put_store(s, b);
-        hrana_buf_putc(b, ',');
-        n++;
+        if (put_store(s))
+            return -1;
         s->stored = false; /* this execution sends the text; the store is for the next */
     }
-    RPUT(b, "{\"type\":\"execute\",\"stmt\":");
-    rstmt_encode(s, b);
-    hrana_buf_putc(b, '}');
-    (void)rc;
-    return n + 1;
+    hrana_request *r = rreq_add(rc, HRANA_REQ_EXECUTE);
+    if (!r)
+        return -1;
+    rstmt_hstmt(s, &r->stmt);
+    return 0;
 }
 
 void rstmt_note_result(rstmt *s, uint64_t affected, int has_rowid, int64_t rowid)

@@ -35,7 +35,7 @@ void lsqld_config_defaults(lsqld_config *c)
 const char *lsqld_usage(void)
 {
     return "usage: lsqld [options]\n"
-           "Serves a SQLite database to libSQL clients (Hrana over HTTP, JSON).\n"
+           "Serves a SQLite database to libSQL clients (Hrana over HTTP, JSON and protobuf).\n"
            "\n"
            "  --db PATH                 database file (default lsqld.db; created if missing)\n"
            "  --listen HOST:PORT        address to listen on (default 127.0.0.1:8080;\n"

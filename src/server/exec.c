@@ -1,6 +1,6 @@
 /* exec.c -- pipelines and cursors: decode, take the stream, run each
- * request (batches with their conditions and the BUSY retry), encode the
- * answer with a fresh baton. */
+ * request (batches with their conditions and the BUSY retry), write the
+ * answer (in the endpoint's encoding, an lsqld_out) with a fresh baton. */
 #include "exec.h"
 
 #include <limits.h>
@@ -9,9 +9,6 @@
 
 /* Room reserved after max_response for error objects and the envelope. */
 #define RESPONSE_RESERVE (64u * 1024)
-/* The baton slot of the envelope: '"' + 64 characters + '"', or null padded
- * with spaces (JSON allows the blanks). */
-#define BATON_SLOT (LSQLD_BATON_LEN + 2)
 /* First allocation of a response: fits the usual one-row answer. */
 #define INITIAL_RESPONSE 2048
 
@@ -90,10 +87,11 @@ static void unpin(xctx *x)
     }
 }
 
-/* Runs a batch: a BatchResult object. */
+/* Runs a batch: a BatchResult. */
 static int run_batch(xctx *x, const hrana_batch *bt, xerr *fatal)
 {
     hrana_buf *b = x->b;
+    const lsqld_out *O = x->out;
     lsqld_stream *S = x->st;
     size_t n = bt->nsteps;
     size_t mark0 = b->len;
@@ -109,20 +107,21 @@ static int run_batch(xctx *x, const hrana_batch *bt, xerr *fatal)
 again:;
     unsigned long commits0 = x->commits;
     int retry = 0;
-    hrana_buf_puts(b, "{\"step_results\":[");
+    O->batch_begin(b);
     for (size_t i = 0; i < n; i++) {
         const hrana_step *step = &bt->steps[i];
-        if (i)
-            hrana_buf_putc(b, ',');
+        lsqld_out_mark m;
+        O->step_begin(b, (uint32_t)i, &m);
         /* !S->conn: a ROLLBACK cannot close it, but be safe */
         if (!S->conn || (step->cond && !eval(step->cond, outcome, S))) {
             outcome[i] = 0;
-            hrana_buf_put(b, "null", 4);
+            O->step_none(b, &m);
             continue;
         }
         xerr e;
         if (lsqld_run_stmt(x, &step->stmt, OUT_RESULT, (uint32_t)i, &e) == 0) {
             outcome[i] = 1;
+            O->step_ok(b, &m);
             continue;
         }
         outcome[i] = 2;
@@ -131,7 +130,7 @@ again:;
             break;
         }
         lsqld_metrics_error(&x->srv->metrics, e.code);
-        hrana_buf_put(b, "null", 4);
+        O->step_none(b, &m);
         errs[i] = malloc(sizeof **errs);
         if (errs[i])
             *errs[i] = e;
@@ -147,17 +146,13 @@ again:;
         goto again;
     }
     unpin(x);
-    hrana_buf_puts(b, "],\"step_errors\":[");
+    O->errors_begin(b);
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            hrana_buf_putc(b, ',');
-        if (errs[i])
-            hrana_encode_error(b, errs[i]->message, errs[i]->code);
-        else
-            hrana_buf_put(b, "null", 4);
+        O->step_error(b, (uint32_t)i, errs[i] ? errs[i]->message : NULL,
+                      errs[i] ? errs[i]->code : NULL);
         free(errs[i]);
     }
-    hrana_buf_puts(b, "]}");
+    O->batch_end(b);
     free(errs);
     free(outcome);
     return 0;
@@ -217,35 +212,32 @@ static void close_sql(lsqld_stream *S, int32_t id)
         }
 }
 
-static void ok_head(hrana_buf *b, int type)
-{
-    hrana_buf_puts(b, "{\"type\":\"ok\",\"response\":{\"type\":\"");
-    hrana_buf_puts(b, hrana_req_type_name(type));
-    hrana_buf_putc(b, '"');
-}
-
-/* One request of a pipeline: a StreamResult object. */
+/* One request of a pipeline: a StreamResult. */
 static void run_request(xctx *x, const hrana_request *r)
 {
     hrana_buf *b = x->b;
+    const lsqld_out *O = x->out;
     lsqld_stream *S = x->st;
     size_t mark = b->len;
     xerr e;
     int rc = 0;
     const char *sql = NULL;
     size_t n = 0;
+    lsqld_out_mark m;
     if (!S->conn) {
         rc = lsqld_xfail(&e, "STREAM_CLOSED", "the stream was closed by an earlier close request");
         goto out;
     }
-    ok_head(b, r->type);
+    if (!hrana_req_type_name(r->type)) { /* the decoders refuse them: be safe */
+        rc = lsqld_xfail(&e, "REQUEST_UNKNOWN", "unknown request");
+        goto out;
+    }
+    O->ok_begin(b, r->type, &m);
     switch (r->type) {
     case HRANA_REQ_EXECUTE:
-        hrana_buf_puts(b, ",\"result\":");
         rc = lsqld_run_stmt(x, &r->stmt, OUT_RESULT, 0, &e);
         break;
     case HRANA_REQ_BATCH:
-        hrana_buf_puts(b, ",\"result\":");
         rc = run_batch(x, &r->batch, &e);
         break;
     case HRANA_REQ_SEQUENCE:
@@ -254,7 +246,6 @@ static void run_request(xctx *x, const hrana_request *r)
             rc = run_sequence(x, sql, n, &e);
         break;
     case HRANA_REQ_DESCRIBE:
-        hrana_buf_puts(b, ",\"result\":");
         rc = lsqld_resolve_sql(x, r->sql, r->has_sql_id, r->sql_id, &sql, &n, &e);
         if (!rc)
             rc = lsqld_describe(x, sql, n, &e);
@@ -270,13 +261,13 @@ static void run_request(xctx *x, const hrana_request *r)
         S->closed = 1;
         break;
     case HRANA_REQ_GET_AUTOCOMMIT:
-        hrana_buf_puts(b, autocommit(S) ? ",\"is_autocommit\":true" : ",\"is_autocommit\":false");
+        O->is_autocommit(b, autocommit(S));
         break;
     default:
         rc = lsqld_xfail(&e, "REQUEST_UNKNOWN", "unknown request");
     }
     if (!rc) {
-        hrana_buf_puts(b, "}}");
+        O->ok_end(b, &m);
         if (b->len > x->max_response || b->overflow)
             rc = lsqld_xfail(&e, "RESPONSE_TOO_LARGE",
                              "the response is larger than the limit of %zu bytes",
@@ -287,16 +278,15 @@ out:
     if (rc) {
         hrana_buf_truncate(b, mark);
         lsqld_metrics_error(&x->srv->metrics, e.code);
-        hrana_buf_puts(b, "{\"type\":\"error\",\"error\":");
-        hrana_encode_error(b, e.message, e.code);
-        hrana_buf_putc(b, '}');
+        O->error_result(b, e.message, e.code);
     }
 }
 
-static void decode_failed(lsqld_reply *out, const hrana_status *st)
+/* A body that could not be decoded: a JSON error answer in any encoding. */
+static void decode_failed(const lsqld_out *enc, lsqld_reply *out, const hrana_status *st)
 {
     int status = st->code == HRANA_E_TOO_LARGE ? 413 : st->code == HRANA_E_NOMEM ? 500 : 400;
-    lsqld_reply_error(out, status, hrana_status_name(st->code), st->message);
+    lsqld_reply_error(out, status, enc->status_name(st->code), st->message);
 }
 
 /* Takes the stream of `baton` or opens one. */
@@ -311,30 +301,13 @@ static int take_stream(lsqld_server *s, hrana_str baton, int access, lsqld_strea
     return rc;
 }
 
-static void put_baton_slot(hrana_buf *b, size_t *slot)
-{
-    hrana_buf_puts(b, "{\"baton\":");
-    *slot = b->len;
-    for (int i = 0; i < BATON_SLOT; i++)
-        hrana_buf_putc(b, ' ');
-    hrana_buf_puts(b, ",\"base_url\":null");
-}
-
-/* Releases the stream and writes its new baton (or null) into the slot. */
-static void fill_baton(lsqld_server *s, lsqld_stream *st, hrana_buf *b, size_t slot)
+/* Releases the stream and ends the body with its new baton (or none). */
+static void end_pipeline(xctx *x, size_t slot)
 {
     char baton[LSQLD_BATON_LEN + 1];
     int has = 0;
-    lsqld_stream_release(s, st, baton, &has);
-    if (b->overflow)
-        return;
-    if (has) {
-        b->p[slot] = '"';
-        memcpy(b->p + slot + 1, baton, LSQLD_BATON_LEN);
-        b->p[slot + 1 + LSQLD_BATON_LEN] = '"';
-    } else {
-        memcpy(b->p + slot, "null", 4);
-    }
+    lsqld_stream_release(x->srv, x->st, baton, &has);
+    x->out->pipeline_end(x->b, slot, has ? baton : NULL, has ? LSQLD_BATON_LEN : 0);
 }
 
 static void finish(hrana_buf *b, lsqld_reply *out, const char *content_type)
@@ -351,24 +324,24 @@ static void finish(hrana_buf *b, lsqld_reply *out, const char *content_type)
     out->error_code = NULL;
 }
 
-/* Starts a pipeline or cursor response: the bounded buffer, the execution
- * context and the slot where the baton is written at the end. */
-static void begin_response(lsqld_server *s, lsqld_stream *S, hrana_buf *b, xctx *x,
-                           size_t *slot)
+/* Starts a pipeline response: the bounded buffer, the execution context and
+ * the envelope (the JSON baton slot). */
+static void begin_response(lsqld_server *s, const lsqld_out *enc, lsqld_stream *S, hrana_buf *b,
+                           xctx *x, size_t *slot)
 {
     hrana_buf_init(b, s->cfg.max_response + RESPONSE_RESERVE);
     hrana_buf_reserve(b, INITIAL_RESPONSE); /* no regrowth for small answers */
-    *x = (xctx){.srv = s, .st = S, .b = b, .max_response = s->cfg.max_response};
-    put_baton_slot(b, slot);
+    *x = (xctx){.srv = s, .st = S, .b = b, .out = enc, .max_response = s->cfg.max_response};
+    enc->pipeline_begin(b, slot);
 }
 
-void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
-                         lsqld_reply *out)
+void lsqld_exec_pipeline(lsqld_server *s, const lsqld_out *enc, const char *body, size_t len,
+                         int access, lsqld_reply *out)
 {
     hrana_pipeline_req req;
     hrana_status st;
-    if (hrana_decode_pipeline_req(body, len, &s->cfg.limits, &req, &st) != HRANA_OK) {
-        decode_failed(out, &st);
+    if (enc->decode_pipeline(body, len, &s->cfg.limits, &req, &st) != HRANA_OK) {
+        decode_failed(enc, out, &st);
         return;
     }
     lsqld_stream *S;
@@ -379,24 +352,22 @@ void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int acce
     hrana_buf b;
     xctx x;
     size_t slot;
-    begin_response(s, S, &b, &x, &slot);
-    hrana_buf_puts(&b, ",\"results\":[");
+    begin_response(s, enc, S, &b, &x, &slot);
     for (size_t i = 0; i < req.nrequests; i++) {
-        if (i)
-            hrana_buf_putc(&b, ',');
+        enc->result_next(&b, i);
         run_request(&x, &req.requests[i]);
     }
-    hrana_buf_puts(&b, "]}");
-    fill_baton(s, S, &b, slot);
+    end_pipeline(&x, slot);
     hrana_pipeline_req_free(&req);
-    finish(&b, out, "application/json");
+    finish(&b, out, enc->content_type);
 }
 
 /* ---- cursors ---------------------------------------------------------------
  *
- * POST /v3/cursor streams its body: the HTTP layer asks for bytes
- * (lsqld_cursor_read, in the connection's own thread) and the batch runs as
- * far as needed to give them: up to CURSOR_CHUNK bytes of lines at a time,
+ * POST /v3/cursor and /v3-protobuf/cursor stream their body: the HTTP layer
+ * asks for bytes (lsqld_cursor_read, in the connection's own thread) and the
+ * batch runs as far as needed to give them: up to CURSOR_CHUNK bytes of
+ * entries (lines, or length-delimited messages) at a time,
  * a statement pausing after a row and going on at the next read. The head
  * line carries the stream's next baton, issued at the start; the stream
  * stays in use (BATON_REUSED for a request naming it) until the batch has
@@ -411,10 +382,10 @@ struct lsqld_cursor {
     lsqld_server *s;
     lsqld_stream *S;     /* NULL once given back */
     hrana_cursor_req req;
-    hrana_buf b;         /* lines not yet handed out */
+    hrana_buf b;         /* entries not yet handed out */
     size_t rd;           /* bytes of b handed out */
     uint64_t base;       /* bytes handed out before b's first byte */
-    uint64_t batch_at;   /* where the batch's lines start (after the head) */
+    uint64_t batch_at;   /* where the batch's entries start (after the head) */
     xctx x;
     unsigned char *outcome; /* per step: 0 not run, 1 ok, 2 error */
     size_t i;            /* the step running (run.st) or next */
@@ -424,8 +395,8 @@ struct lsqld_cursor {
     int done;            /* the batch ended and the stream was given back */
 };
 
-int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
-                      lsqld_cursor **out, lsqld_reply *err)
+int lsqld_cursor_open(lsqld_server *s, const lsqld_out *enc, const char *body, size_t len,
+                      int access, lsqld_cursor **out, lsqld_reply *err)
 {
     lsqld_cursor *c = calloc(1, sizeof *c);
     if (!c) {
@@ -433,8 +404,8 @@ int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
         return -1;
     }
     hrana_status st;
-    if (hrana_decode_cursor_req(body, len, &s->cfg.limits, &c->req, &st) != HRANA_OK) {
-        decode_failed(err, &st);
+    if (enc->decode_cursor(body, len, &s->cfg.limits, &c->req, &st) != HRANA_OK) {
+        decode_failed(enc, err, &st);
         free(c);
         return -1;
     }
@@ -453,15 +424,14 @@ int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
         return -1;
     }
     c->s = s;
-    /* a line may be max_response long (the per-line limit) */
+    /* an entry may be max_response long (the per-entry limit) */
     hrana_buf_init(&c->b, s->cfg.max_response + RESPONSE_RESERVE);
     hrana_buf_reserve(&c->b, 2 * CURSOR_CHUNK);
-    c->x = (xctx){.srv = s, .st = c->S, .b = &c->b, .max_response = s->cfg.max_response};
+    c->x = (xctx){.srv = s, .st = c->S, .b = &c->b, .out = enc,
+                  .max_response = s->cfg.max_response};
     char baton[LSQLD_BATON_LEN + 1];
     lsqld_stream_issue_baton(s, c->S, baton);
-    hrana_buf_puts(&c->b, "{\"baton\":\"");
-    hrana_buf_put(&c->b, baton, LSQLD_BATON_LEN);
-    hrana_buf_puts(&c->b, "\",\"base_url\":null}\n");
+    enc->cursor_head(&c->b, baton, LSQLD_BATON_LEN);
     c->batch_at = c->b.len;
     c->start_ac = autocommit(c->S);
     c->commits0 = c->x.commits;
@@ -486,7 +456,7 @@ static void cursor_step_failed(lsqld_cursor *c, xerr *e)
     size_t n = c->req.batch.nsteps;
     c->outcome[c->i] = 2;
     /* the BUSY retry runs the batch again from its start: only while none
-     * of its lines has been handed out */
+     * of its entries has been handed out */
     if (c->base + c->rd <= c->batch_at &&
         prepare_retry(x, e, c->start_ac, x->commits != c->commits0, c->attempt)) {
         c->attempt = 1;
@@ -497,15 +467,11 @@ static void cursor_step_failed(lsqld_cursor *c, xerr *e)
         return;
     }
     lsqld_metrics_error(&c->s->metrics, e->code);
-    hrana_buf_puts(&c->b, "{\"type\":\"step_error\",\"step\":");
-    hrana_put_u64(&c->b, c->i);
-    hrana_buf_puts(&c->b, ",\"error\":");
-    hrana_encode_error(&c->b, e->message, e->code);
-    hrana_buf_puts(&c->b, "}\n");
+    x->out->cursor_step_error(&c->b, (uint32_t)c->i, e->message, e->code);
     c->i++;
 }
 
-/* Runs the batch until CURSOR_CHUNK bytes of lines are ready or it ends. */
+/* Runs the batch until CURSOR_CHUNK bytes of entries are ready or it ends. */
 static void cursor_produce(lsqld_cursor *c)
 {
     xctx *x = &c->x;

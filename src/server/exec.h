@@ -1,9 +1,11 @@
 /* exec.h -- executing Hrana requests on a stream: statements (prepare, bind,
  * step, encode), sequences, describe, batches with conditions, pipelines and
- * cursors. Results are encoded straight into the response buffer. */
+ * cursors. Results are written straight into the response buffer, in the
+ * encoding of the endpoint (an lsqld_out: JSON or protobuf). */
 #ifndef LSQLD_EXEC_H
 #define LSQLD_EXEC_H
 
+#include "out.h"
 #include "server_int.h"
 
 /* An error to send to the client. */
@@ -17,14 +19,15 @@ typedef struct xctx {
     lsqld_server *srv;
     lsqld_stream *st;
     hrana_buf *b;
+    const lsqld_out *out; /* the encoding of the answer */
     size_t max_response; /* results beyond this size are RESPONSE_TOO_LARGE */
     int pin_writer;      /* keep the write lock until the batch ends */
     int last_readonly;   /* the last statement run did not write */
     unsigned long commits; /* statements that committed (autocommit writes, COMMIT...) */
 } xctx;
 
-#define OUT_RESULT 0 /* a StmtResult object */
-#define OUT_CURSOR 1 /* step_begin, row..., step_end lines */
+#define OUT_RESULT 0 /* a StmtResult */
+#define OUT_CURSOR 1 /* step_begin, row..., step_end cursor entries */
 #define OUT_NONE 2   /* nothing (sequence) */
 
 /* A statement being run, resumable: a cursor stops after a row to send
@@ -81,15 +84,17 @@ typedef struct lsqld_reply {
     const char *error_code; /* for logs and metrics; NULL on success */
 } lsqld_reply;
 
-/* exec.c */
-void lsqld_exec_pipeline(lsqld_server *s, const char *body, size_t len, int access,
-                         lsqld_reply *out);
-/* A cursor (POST /v3/cursor) whose body is produced as it is read. */
+/* exec.c. `enc`: the encoding of the request body and of the answer
+ * (HTTP-level errors are JSON either way). */
+void lsqld_exec_pipeline(lsqld_server *s, const lsqld_out *enc, const char *body, size_t len,
+                         int access, lsqld_reply *out);
+/* A cursor (POST /v3/cursor, /v3-protobuf/cursor) whose body is produced as
+ * it is read. */
 typedef struct lsqld_cursor lsqld_cursor;
 /* Decodes the request and takes its stream (in use until the batch ends):
  * 0 and *out, or -1 with the error answer in *err. */
-int lsqld_cursor_open(lsqld_server *s, const char *body, size_t len, int access,
-                      lsqld_cursor **out, lsqld_reply *err);
+int lsqld_cursor_open(lsqld_server *s, const lsqld_out *enc, const char *body, size_t len,
+                      int access, lsqld_cursor **out, lsqld_reply *err);
 /* The next bytes of the body (at most max): > 0, 0 at its end, -1 when it
  * cannot be finished. Runs the batch as far as needed (blocks meanwhile). */
 long lsqld_cursor_read(lsqld_cursor *c, char *buf, size_t max);

@@ -1,6 +1,6 @@
 /* exec_stmt.c -- one statement: resolve its text, prepare (accepting BEGIN
- * READONLY), bind, take the write lock when it writes, step, encode rows
- * into the response; plus sequences and describe. */
+ * READONLY), bind, take the write lock when it writes, step, write rows
+ * into the response (through its lsqld_out); plus sequences and describe. */
 #include "exec.h"
 #include "sqltext.h"
 
@@ -168,43 +168,6 @@ static int bind_args(lsql_stmt *st, const hrana_stmt *s, xerr *e)
     return ret;
 }
 
-static void put_cols(hrana_buf *b, lsql_stmt *st, int ncols)
-{
-    hrana_buf_putc(b, '[');
-    for (int i = 0; i < ncols; i++) {
-        if (i)
-            hrana_buf_putc(b, ',');
-        hrana_encode_col(b, lsql_column_name(st, i), lsql_column_decltype(st, i));
-    }
-    hrana_buf_putc(b, ']');
-}
-
-static int put_row(hrana_buf *b, lsql_stmt *st, int ncols)
-{
-    hrana_buf_putc(b, '[');
-    for (int i = 0; i < ncols; i++) {
-        lsql_value v;
-        if (lsql_column_value(st, i, &v) != LSQL_OK)
-            return -1;
-        if (i)
-            hrana_buf_putc(b, ',');
-        hrana_encode_value(b, &v);
-    }
-    hrana_buf_putc(b, ']');
-    return 0;
-}
-
-static void put_rowid(hrana_buf *b, int has, int64_t v)
-{
-    if (!has) {
-        hrana_buf_put(b, "null", 4);
-        return;
-    }
-    hrana_buf_putc(b, '"');
-    hrana_put_i64(b, v);
-    hrana_buf_putc(b, '"');
-}
-
 static int too_large(const xctx *x)
 {
     return x->b->overflow || x->b->len > x->max_response;
@@ -271,19 +234,11 @@ static int run_begin(xctx *x, lsql_stmt *st, int bk, int mode, uint32_t step, in
  * other columns than before it. */
 static void put_head(xctx *x, lsqld_run *r)
 {
-    hrana_buf *b = x->b;
     r->ncols = lsql_column_count(r->st);
-    if (r->mode == OUT_RESULT) {
-        hrana_buf_puts(b, "{\"cols\":");
-        put_cols(b, r->st, r->ncols);
-        hrana_buf_puts(b, ",\"rows\":[");
-    } else if (r->mode == OUT_CURSOR) {
-        hrana_buf_puts(b, "{\"type\":\"step_begin\",\"step\":");
-        hrana_put_u64(b, r->step);
-        hrana_buf_puts(b, ",\"cols\":");
-        put_cols(b, r->st, r->ncols);
-        hrana_buf_puts(b, "}\n");
-    }
+    if (r->mode == OUT_RESULT)
+        x->out->result_head(x->b, r->st, r->ncols);
+    else if (r->mode == OUT_CURSOR)
+        x->out->cursor_step_begin(x->b, r->step, r->st, r->ncols);
     r->started = 1;
 }
 
@@ -332,21 +287,14 @@ int lsqld_stmt_resume(xctx *x, lsqld_run *r, size_t pause_at, xerr *e)
         if (!r->want_rows || r->mode == OUT_NONE || r->big)
             continue;
         size_t line = b->len;
-        if (r->mode == OUT_RESULT) {
-            if (r->nrows)
-                hrana_buf_putc(b, ',');
-        } else {
-            hrana_buf_puts(b, "{\"type\":\"row\",\"row\":");
-        }
-        if (put_row(b, st, r->ncols)) {
+        if (r->mode == OUT_RESULT ? x->out->result_row(b, st, r->ncols, r->nrows)
+                                  : x->out->cursor_row(b, st, r->ncols)) {
             hrana_buf_truncate(b, line);
             nomem = 1;
             break;
         }
-        if (r->mode == OUT_CURSOR)
-            hrana_buf_puts(b, "}\n");
         r->nrows++;
-        /* a result: the whole response is bounded; a cursor: each line */
+        /* a result: the whole response is bounded; a cursor: each entry */
         if (r->mode == OUT_RESULT ? too_large(x)
                                   : b->overflow || b->len - line > x->max_response) {
             r->big = 1;
@@ -404,26 +352,17 @@ int lsqld_stmt_resume(xctx *x, lsqld_run *r, size_t pause_at, xerr *e)
     }
     int64_t after = 0;
     lsql_total_changes(S->conn, &after);
-    int64_t affected = 0, rowid = 0;
+    lsqld_out_end end = {0, 0, 0, 0};
     if (after != r->before)
-        lsql_changes(S->conn, &affected);
-    int has_rowid = r->kind == LSQL_KIND_INSERT && after != r->before;
-    if (has_rowid)
-        lsql_last_insert_rowid(S->conn, &rowid);
+        lsql_changes(S->conn, &end.affected);
+    end.has_rowid = r->kind == LSQL_KIND_INSERT && after != r->before;
+    if (end.has_rowid)
+        lsql_last_insert_rowid(S->conn, &end.rowid);
     if (r->mode == OUT_RESULT) {
-        hrana_buf_puts(b, "],\"affected_row_count\":");
-        hrana_put_i64(b, affected);
-        hrana_buf_puts(b, ",\"last_insert_rowid\":");
-        put_rowid(b, has_rowid, rowid);
-        hrana_buf_puts(b, ",\"rows_read\":0,\"rows_written\":0,\"query_duration_ms\":");
-        hrana_put_i64(b, lsqld_now_ms() - r->t0);
-        hrana_buf_putc(b, '}');
+        end.duration_ms = lsqld_now_ms() - r->t0;
+        x->out->result_tail(b, &end);
     } else if (r->mode == OUT_CURSOR) {
-        hrana_buf_puts(b, "{\"type\":\"step_end\",\"affected_row_count\":");
-        hrana_put_i64(b, affected);
-        hrana_buf_puts(b, ",\"last_insert_rowid\":");
-        put_rowid(b, has_rowid, rowid);
-        hrana_buf_puts(b, "}\n");
+        x->out->cursor_step_end(b, &end);
     }
     int ac_after = 1;
     lsql_is_autocommit(S->conn, &ac_after);
@@ -523,30 +462,11 @@ int lsqld_describe(xctx *x, const char *sql, size_t n, xerr *e)
         lsql_finalize(st);
         return lsqld_xfail(e, "SQL_MANY_STATEMENTS", "the SQL text holds more than one statement");
     }
-    hrana_buf *b = x->b;
     lsql_stmt_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
     lsql_stmt_info_get(st, &info);
-    hrana_buf_puts(b, "{\"params\":[");
-    int pc = lsql_param_count(st);
-    for (int i = 1; i <= pc; i++) {
-        if (i > 1)
-            hrana_buf_putc(b, ',');
-        hrana_buf_puts(b, "{\"name\":");
-        hrana_put_cstr_or_null(b, lsql_param_name(st, i));
-        hrana_buf_putc(b, '}');
-    }
-    hrana_buf_puts(b, "],\"cols\":[");
-    int nc = lsql_column_count(st);
-    for (int i = 0; i < nc; i++) {
-        if (i)
-            hrana_buf_putc(b, ',');
-        const char *name = lsql_column_name(st, i);
-        hrana_encode_col(b, name ? name : "", lsql_column_decltype(st, i));
-    }
-    hrana_buf_puts(b, info.is_explain ? "],\"is_explain\":true" : "],\"is_explain\":false");
-    hrana_buf_puts(b, info.readonly ? ",\"is_readonly\":true}" : ",\"is_readonly\":false}");
+    x->out->describe(x->b, st, info.is_explain, info.readonly);
     lsql_finalize(st);
     return 0;
 }

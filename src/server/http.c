@@ -1,6 +1,7 @@
 /* http.c -- libmicrohttpd glue: one thread per connection (a request that
  * waits for the write lock blocks only its own connection), routing of the
- * Hrana endpoints, request bodies, auth, CORS, metrics and access logs.
+ * Hrana endpoints (JSON under /v2 and /v3, protobuf under /v3-protobuf),
+ * request bodies, auth, CORS, metrics and access logs.
  *
  * Answers are queued in the last call of the access handler (after the
  * body, even an empty one): a response queued in the first call makes
@@ -30,6 +31,7 @@ enum {
     R_VERSION,
     R_PROBE_V2,
     R_PROBE_V3,
+    R_PROBE_V3_PB,
     R_METRICS,
     R_OPTIONS,
     R_NOT_FOUND,
@@ -39,6 +41,7 @@ enum {
 typedef struct req {
     int endpoint;   /* EP_* */
     int kind;       /* K_* for POST endpoints */
+    const lsqld_out *out; /* their encoding */
     int route;      /* R_* */
     const char *allow;
     int access;
@@ -140,7 +143,7 @@ static enum MHD_Result respond_cursor(lsqld_server *s, struct MHD_Connection *c,
 {
     lsqld_cursor *cur;
     lsqld_reply rep;
-    if (lsqld_cursor_open(s, r->body, r->len, r->access, &cur, &rep))
+    if (lsqld_cursor_open(s, r->out, r->body, r->len, r->access, &cur, &rep))
         return respond_reply(s, c, r, &rep);
     /* unknown size: chunked transfer encoding (HTTP/1.1) */
     struct MHD_Response *resp = MHD_create_response_from_callback(
@@ -149,7 +152,7 @@ static enum MHD_Result respond_cursor(lsqld_server *s, struct MHD_Connection *c,
         lsqld_cursor_free(cur);
         return MHD_NO;
     }
-    return queue(s, c, r, 200, "text/plain", resp);
+    return queue(s, c, r, 200, r->out->cursor_content_type, resp);
 }
 
 static enum MHD_Result respond_text(lsqld_server *s, struct MHD_Connection *c, req *r,
@@ -231,6 +234,27 @@ static enum MHD_Result method_not_allowed(lsqld_server *s, struct MHD_Connection
     return ret;
 }
 
+/* The Hrana POST endpoints. */
+static const struct hrana_route {
+    const char *path;
+    int kind, endpoint;
+    const lsqld_out *out;
+} hrana_routes[] = {
+    {"/v2/pipeline", K_PIPELINE, EP_PIPELINE, &lsqld_out_json},
+    {"/v3/pipeline", K_PIPELINE, EP_PIPELINE, &lsqld_out_json},
+    {"/v3/cursor", K_CURSOR, EP_CURSOR, &lsqld_out_json},
+    {"/v3-protobuf/pipeline", K_PIPELINE, EP_PIPELINE_PB, &lsqld_out_pb},
+    {"/v3-protobuf/cursor", K_CURSOR, EP_CURSOR_PB, &lsqld_out_pb},
+};
+
+static const struct hrana_route *hrana_route(const char *path)
+{
+    for (size_t i = 0; i < sizeof hrana_routes / sizeof hrana_routes[0]; i++)
+        if (!strcmp(path, hrana_routes[i].path))
+            return &hrana_routes[i];
+    return NULL;
+}
+
 /* First call of a request: route; check auth and the announced size of
  * POST bodies (refused at once, without reading the body). Everything else
  * is answered by `answer` in the last call. */
@@ -253,16 +277,16 @@ static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req
     }
     int route = R_NOT_FOUND;
     r->allow = "GET";
-    if (!strcmp(path, "/v2/pipeline") || !strcmp(path, "/v3/pipeline") ||
-        !strcmp(path, "/v3/cursor")) {
-        int cursor = !strcmp(path, "/v3/cursor");
-        r->endpoint = cursor ? EP_CURSOR : EP_PIPELINE;
+    const struct hrana_route *hr = hrana_route(path);
+    if (hr) {
+        r->endpoint = hr->endpoint;
         if (!post) {
             r->route = R_NOT_ALLOWED;
             r->allow = "POST, OPTIONS";
             return MHD_YES;
         }
-        r->kind = cursor ? K_CURSOR : K_PIPELINE;
+        r->kind = hr->kind;
+        r->out = hr->out;
         r->route = R_HRANA;
         lsqld_auth_result ar;
         const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -297,12 +321,13 @@ static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req
     } else if (!strcmp(path, "/v2") || !strcmp(path, "/v3")) {
         r->endpoint = EP_PROBE;
         route = path[2] == '2' ? R_PROBE_V2 : R_PROBE_V3;
+    } else if (!strcmp(path, "/v3-protobuf")) {
+        r->endpoint = EP_PROBE;
+        route = R_PROBE_V3_PB;
     } else if (!strcmp(path, "/metrics")) {
         r->endpoint = EP_METRICS;
         route = R_METRICS;
     } else {
-        if (!strncmp(path, "/v3-protobuf", 12))
-            r->endpoint = EP_PROBE; /* JSON only: clients fall back to v2 JSON */
         r->route = R_NOT_FOUND;
         return MHD_YES;
     }
@@ -332,6 +357,8 @@ static enum MHD_Result answer(lsqld_server *s, struct MHD_Connection *c, req *r)
         return respond_text(s, c, r, 200, "lsqld: Hrana over HTTP, version 2 (JSON)\n");
     case R_PROBE_V3:
         return respond_text(s, c, r, 200, "lsqld: Hrana over HTTP, version 3 (JSON)\n");
+    case R_PROBE_V3_PB:
+        return respond_text(s, c, r, 200, "lsqld: Hrana over HTTP, version 3 (protobuf)\n");
     case R_METRICS: {
         hrana_buf b;
         hrana_buf_init(&b, 1u << 20);
@@ -408,7 +435,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (r->kind == K_CURSOR)
         return respond_cursor(s, c, r);
     lsqld_reply rep;
-    lsqld_exec_pipeline(s, r->body, r->len, r->access, &rep);
+    lsqld_exec_pipeline(s, r->out, r->body, r->len, r->access, &rep);
     return respond_reply(s, c, r, &rep);
 }
 

@@ -7,8 +7,9 @@
 
 static const int statuses[METRICS_STATUSES - 1] = {200, 204, 400, 401, 403, 404,
                                                    405, 413, 500, 503};
-static const char *const ep_names[EP_COUNT] = {"pipeline", "cursor", "health", "version",
-                                               "probe",    "metrics", "options", "other"};
+static const char *const ep_names[EP_COUNT] = {
+    "pipeline", "cursor",  "pipeline_protobuf", "cursor_protobuf", "health",
+    "version",  "probe",   "metrics",           "options",         "other"};
 /* upper bounds in microseconds */
 static const uint64_t bucket_us[METRICS_BUCKETS] = {
     250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
@@ -19,7 +20,7 @@ static const char *const bucket_le[METRICS_BUCKETS] = {
 
 /* Error codes counted by name; anything else is "OTHER" (bounded labels). */
 static const char *const codes[] = {
-    "OTHER", "JSON_INVALID", "REQUEST_INVALID", "REQUEST_UNKNOWN", "LIMIT_EXCEEDED",
+    "OTHER", "JSON_INVALID", "PROTOBUF_INVALID", "REQUEST_INVALID", "REQUEST_UNKNOWN", "LIMIT_EXCEEDED",
     "BODY_TOO_LARGE", "OUT_OF_MEMORY", "BATON_INVALID", "BATON_REUSED", "STREAM_EXPIRED",
     "STREAM_CLOSED", "STREAMS_TOO_MANY", "AUTH_HEADER_MISSING", "AUTH_HEADER_INVALID",
     "AUTH_TOKEN_INVALID", "AUTH_JWT_INVALID", "AUTH_JWT_EXPIRED", "AUTH_FORBIDDEN",

@@ -11,8 +11,10 @@
 #include "hrana.h"
 
 enum {
-    EP_PIPELINE = 0,
-    EP_CURSOR,
+    EP_PIPELINE = 0, /* POST /v2/pipeline, /v3/pipeline (JSON) */
+    EP_CURSOR,       /* POST /v3/cursor (JSON) */
+    EP_PIPELINE_PB,  /* POST /v3-protobuf/pipeline */
+    EP_CURSOR_PB,    /* POST /v3-protobuf/cursor */
     EP_HEALTH,
     EP_VERSION,
     EP_PROBE, /* GET /v2, /v3, /v3-protobuf */

@@ -1,9 +1,12 @@
-/* target.h -- the mode switch of the core functional suite ("one suite, two
+/* target.h -- the mode switch of the core functional suite ("one suite, all
  * modes"). Each tests/core file listed in tests/core/remote.cmake is built
- * twice: core_test_X (local: SQLite, as always) and remote_core_test_X, built
- * with -DLSQL_TEST_REMOTE=1 and linked with lsqld_core, where every database
- * the test opens through this header is a REMOTE database: an lsqld started
- * in-process on 127.0.0.1:0. Each MEMORY (or path-less) database gets its
+ * three times: core_test_X (local: SQLite, as always), remote_core_test_X,
+ * built with -DLSQL_TEST_REMOTE=1 and linked with lsqld_core, where every
+ * database the test opens through this header is a REMOTE database (an lsqld
+ * started in-process on 127.0.0.1:0) speaking the negotiated encoding --
+ * Hrana 3 protobuf, which lsqld offers --, and remote_json_core_test_X, also
+ * built with -DLSQL_TEST_REMOTE_JSON=1, whose databases ask for Hrana 3 JSON
+ * (LSQL_HRANA_JSON). ct_target_open checks the encoding in use. Each MEMORY (or path-less) database gets its
  * own server over a fresh file under $LSQL_TEST_TMPDIR; a LOCAL path names
  * the server's database file (reopening the path reaches the same server).
  * ct_target_cleanup() -- in teardown -- stops the servers (and removes the
@@ -27,6 +30,9 @@
 
 #ifndef LSQL_TEST_REMOTE
 #define LSQL_TEST_REMOTE 0
+#endif
+#ifndef LSQL_TEST_REMOTE_JSON
+#define LSQL_TEST_REMOTE_JSON 0
 #endif
 
 #if LSQL_TEST_REMOTE
@@ -135,13 +141,23 @@ static inline void ct_target_opts(lsql_db_opts *o)
     o->mode = LSQL_MODE_REMOTE;
     o->url = t->url;
     o->stmt_cache_capacity = cache;
+    o->hrana_encoding = LSQL_TEST_REMOTE_JSON ? LSQL_HRANA_JSON : 0;
 }
 
 static inline lsql_db *ct_target_open(const lsql_db_opts *local)
 {
     lsql_db_opts o = *local;
     ct_target_opts(&o);
-    return ct_open(&o);
+    lsql_db *db = ct_open(&o);
+    /* the run covers the encoding it is meant to */
+    lsql_db_opts got;
+    lsql_db_opts_init(&got);
+    if (lsql_db_opts_get(db, &got) != LSQL_OK || got.hrana_version != 3 ||
+        got.hrana_encoding != (LSQL_TEST_REMOTE_JSON ? LSQL_HRANA_JSON : LSQL_HRANA_PROTOBUF))
+        fail_msg("target.h: the remote database speaks Hrana %d, encoding %d; want Hrana 3, %s",
+                 got.hrana_version, got.hrana_encoding,
+                 LSQL_TEST_REMOTE_JSON ? "JSON" : "protobuf");
+    return db;
 }
 
 #else /* local */

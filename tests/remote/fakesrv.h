@@ -25,6 +25,8 @@
  * raise SIGPIPE):
  *   fs_respond(c, status, extra_headers, body, n)   whole answer with Content-Length
  *   fs_respond_json(c, status, json)                 same, content-type application/json
+ *   fs_respond_pb(c, status, body, n)                same, content-type application/x-protobuf
+ *                                                    (Hrana 3 protobuf answers: fakehrana.h)
  *   fs_send_head(c, status, extra_headers, len)      status line + headers; len >= 0:
  *                                                    Content-Length, len < 0: chunked
  *   fs_send_body(c, p, n)                            body bytes (one chunk when chunked)
@@ -62,6 +64,10 @@
  *
  * fs_closed_port() gives a port on 127.0.0.1 where nothing listens (bound,
  * then closed), for connection-refused tests.
+ *
+ * Protobuf bodies by hand (malformed ones on purpose): fs_pb_varint(out, v)
+ * writes a varint (returns its length, at most 10); fs_req_is_pb(r) tells
+ * whether a request's body is protobuf (its content type).
  */
 #ifndef LSQL_TEST_FAKESRV_H
 #define LSQL_TEST_FAKESRV_H
@@ -302,6 +308,29 @@ static inline int fs_respond(fs_conn *c, int status, const char *extra, const vo
 static inline int fs_respond_json(fs_conn *c, int status, const char *json)
 {
     return fs_respond(c, status, "Content-Type: application/json\r\n", json, strlen(json));
+}
+
+static inline int fs_respond_pb(fs_conn *c, int status, const void *body, size_t n)
+{
+    return fs_respond(c, status, "Content-Type: application/x-protobuf\r\n", body, n);
+}
+
+/* A protobuf varint of v into out (10 bytes at most); its length. */
+static inline size_t fs_pb_varint(unsigned char *out, unsigned long long v)
+{
+    size_t n = 0;
+    do {
+        out[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static inline bool fs_req_is_pb(const fs_req *r)
+{
+    char v[128];
+    return fs__find_header(r->head, "content-type", v, sizeof v) &&
+           !strncasecmp(v, "application/x-protobuf", 22);
 }
 
 static inline void fs__close_fd(fs_conn *c, bool rst)

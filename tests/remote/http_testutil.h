@@ -35,6 +35,24 @@ static inline long ht_line_no(const char *p, size_t n)
     return v;
 }
 
+/* Items of the /items scenario: varied lengths (1- to 3-byte prefixes, an
+ * empty one), every byte of item i the same. */
+static inline size_t ht_item_len(long i)
+{
+    return (size_t)((i * 37) % 300) + (i % 500 == 7 ? 20000 : 0);
+}
+
+static inline unsigned char ht_item_byte(long i) { return (unsigned char)(i * 7 + 1); }
+
+/* Appends item i (prefix + bytes) to buf at *n (room is the caller's). */
+static inline void ht_item(unsigned char *buf, size_t *n, long i, size_t len, unsigned char b)
+{
+    (void)i;
+    *n += fs_pb_varint(buf + *n, len);
+    memset(buf + *n, b, len);
+    *n += len;
+}
+
 /* Scenario parameters a test sets before its requests. Atomic: the server
  * thread reads them; a handler reads each once (the client may already
  * change them for its next request while the handler still sends). */
@@ -66,6 +84,12 @@ typedef struct ht_ctx {
  *   /stream-stall  headers and one line, then silence for ctx->sleep_ms
  *   /stream-cut    headers, 3 lines and half a line, then RST
  *   /longline      one line of ctx->big bytes then "end\n"
+ *   /items         ctx->nlines length-prefixed items (ht_item_len / ht_item_byte),
+ *                  chunked in 777-byte writes (prefixes split across writes)
+ *   /items-big     3 items of ctx->big bytes each
+ *   /items-cut     one item, then half of one, then the end of the body
+ *   /items-badlen  one item, then a varint of 11 bytes
+ *   /items-huge    an item whose length says 1 GiB, then silence (ctx->sleep_ms)
  */
 static inline void ht_handler(fs_conn *c, const fs_req *r, void *ud)
 {
@@ -165,6 +189,51 @@ static inline void ht_handler(fs_conn *c, const fs_req *r, void *ud)
         fs_send_head(c, 200, NULL, -1);
         fs_send_fill(c, 'L', big);
         fs_send_body(c, "\nend\n", 5);
+        fs_end(c);
+    } else if (!strcmp(p, "/items")) {
+        size_t cap = 0;
+        for (long i = 0; i < nlines; i++)
+            cap += ht_item_len(i) + 10;
+        unsigned char *buf = malloc(cap ? cap : 1);
+        size_t n = 0;
+        for (long i = 0; i < nlines; i++)
+            ht_item(buf, &n, i, ht_item_len(i), ht_item_byte(i));
+        fs_send_head(c, 200, "Content-Type: application/x-protobuf\r\n", -1);
+        for (size_t off = 0; off < n; off += 777)
+            if (fs_send_body(c, buf + off, n - off < 777 ? n - off : 777))
+                break;
+        fs_end(c);
+        free(buf);
+    } else if (!strcmp(p, "/items-big")) {
+        unsigned char *buf = malloc(3 * (big + 10));
+        size_t n = 0;
+        for (long i = 0; i < 3; i++)
+            ht_item(buf, &n, i, big, ht_item_byte(i));
+        fs_send_head(c, 200, NULL, -1);
+        fs_send_body(c, buf, n);
+        fs_end(c);
+        free(buf);
+    } else if (!strcmp(p, "/items-cut") || !strcmp(p, "/items-badlen")) {
+        unsigned char buf[64];
+        size_t n = 0;
+        ht_item(buf, &n, 0, 5, 'a');
+        if (!strcmp(p, "/items-cut")) {
+            ht_item(buf, &n, 1, 20, 'b');
+            n -= 10;
+        } else {
+            memset(buf + n, 0xff, 11);
+            n += 11;
+        }
+        fs_send_head(c, 200, NULL, -1);
+        fs_send_body(c, buf, n);
+        fs_end(c);
+    } else if (!strcmp(p, "/items-huge")) {
+        unsigned char buf[16];
+        size_t n = fs_pb_varint(buf, 1ull << 30);
+        fs_send_head(c, 200, NULL, -1);
+        fs_send_body(c, buf, n);
+        fs_send_body(c, "xyz", 3);
+        fs_sleep_ms(c, sleep_ms);
         fs_end(c);
     } else {
         fs_respond(c, 404, NULL, "no such scenario", 16);

@@ -401,6 +401,132 @@ static void stream_timeouts(void **state)
     ht_down(&t);
 }
 
+/* ---- length-prefixed items (protobuf cursor bodies) ------------------------------ */
+
+static void stream_items(void **state)
+{
+    (void)state;
+    ht_env t = {0};
+    ht_up(&t);
+    hrana_buf eb;
+    hrana_buf_init(&eb, 0);
+    lsql_error e;
+    long st = -1;
+    /* many items of varied sizes, prefixes split across writes; then a body
+     * much larger than the window: memory stays bounded */
+    static const long counts[] = {1000, 60000};
+    for (size_t k = 0; k < 2; k++) {
+        atomic_store(&t.ctx.nlines, counts[k]);
+        assert_ok(rhttp_stream_start(t.h, "/items", "{}", 2, &st, &eb, &e));
+        assert_string_equal(rhttp_content_type(t.h), "application/x-protobuf");
+        const char *p;
+        size_t len;
+        long i = 0;
+        int rc;
+        while ((rc = rhttp_stream_item(t.h, &p, &len, &e)) == LSQL_ROW) {
+            if (len != ht_item_len(i))
+                fail_msg("item %ld: %zu bytes, want %zu", i, len, ht_item_len(i));
+            for (size_t j = 0; j < len; j++)
+                if ((unsigned char)p[j] != ht_item_byte(i))
+                    fail_msg("item %ld: byte %zu is %d", i, j, p[j]);
+            i++;
+        }
+        if (rc != LSQL_DONE)
+            fail_msg("items: %s (%s)", e.message, lsql_errname(rc));
+        assert_int_equal(i, counts[k]);
+        assert_rc(LSQL_DONE, rhttp_stream_item(t.h, &p, &len, &e));
+        rhttp_stream_end(t.h);
+    }
+    size_t bound = RHTTP_STREAM_WINDOW + CURL_MAX_WRITE_SIZE + 20000;
+    size_t pu = rhttp__stream_peak_unread(t.h);
+    print_message("items: peak unread %zu (bound %zu)\n", pu, bound);
+    assert_true(pu <= bound);
+    /* items larger than the window (and than a curl chunk), under the limit */
+    atomic_store(&t.ctx.big, (size_t)600000);
+    assert_ok(rhttp_stream_start(t.h, "/items-big", "{}", 2, &st, &eb, &e));
+    const char *p;
+    size_t len;
+    for (long i = 0; i < 3; i++) {
+        assert_rc(LSQL_ROW, rhttp_stream_item(t.h, &p, &len, &e));
+        assert_int_equal(len, 600000);
+        assert_int_equal((unsigned char)p[0], ht_item_byte(i));
+        assert_int_equal((unsigned char)p[len - 1], ht_item_byte(i));
+    }
+    assert_rc(LSQL_DONE, rhttp_stream_item(t.h, &p, &len, &e));
+    rhttp_stream_end(t.h);
+    /* larger than max_response (1 MiB here): refused */
+    atomic_store(&t.ctx.big, (size_t)(1 << 20) + 1);
+    assert_ok(rhttp_stream_start(t.h, "/items-big", "{}", 2, &st, &eb, &e));
+    assert_rc(LSQL_HTTP_TOO_LARGE, rhttp_stream_item(t.h, &p, &len, &e));
+    assert_rc(LSQL_HTTP_TOO_LARGE, rhttp_stream_item(t.h, &p, &len, &e)); /* sticky */
+    rhttp_stream_end(t.h);
+    /* the connection is still good */
+    hrana_buf b;
+    hrana_buf_init(&b, 0);
+    assert_int_equal(ht_req(t.h, "GET", "/ok", NULL, &b), 200);
+    hrana_buf_free(&b);
+    hrana_buf_free(&eb);
+    ht_down(&t);
+}
+
+static void stream_items_malformed(void **state)
+{
+    (void)state;
+    ht_env t = {0};
+    ht_up(&t);
+    hrana_buf eb;
+    hrana_buf_init(&eb, 0);
+    lsql_error e;
+    long st = -1;
+    const char *p;
+    size_t len;
+    static const struct {
+        const char *path;
+        int want;
+        const char *msg;
+    } cases[] = {
+        {"/items-cut", LSQL_HRANA_PROTOCOL, "ends inside an item"},
+        {"/items-badlen", LSQL_HRANA_PROTOCOL, "malformed length"},
+        {"/items-huge", LSQL_HTTP_TOO_LARGE, "larger than the limit"},
+    };
+    atomic_store(&t.ctx.sleep_ms, 5000u);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_ok(rhttp_stream_start(t.h, cases[i].path, "{}", 2, &st, &eb, &e));
+        if (strcmp(cases[i].path, "/items-huge")) {
+            assert_rc(LSQL_ROW, rhttp_stream_item(t.h, &p, &len, &e));
+            assert_int_equal(len, 5);
+        }
+        uint64_t t0 = ht_now_ms();
+        assert_rc(cases[i].want, rhttp_stream_item(t.h, &p, &len, &e));
+        assert_true(ht_now_ms() - t0 < 2000); /* the huge item: refused at its prefix */
+        if (!strstr(e.message, cases[i].msg))
+            fail_msg("%s: '%s' lacks '%s'", cases[i].path, e.message, cases[i].msg);
+        assert_rc(cases[i].want, rhttp_stream_item(t.h, &p, &len, &e));
+        rhttp_stream_end(t.h);
+    }
+    /* request headers of protobuf bodies, and the answer's content type */
+    hrana_buf b;
+    hrana_buf_init(&b, 0);
+    rhttp_set_protobuf(t.h, true);
+    assert_int_equal(ht_req(t.h, "POST", "/echo", "\x0a\x01x", &b), 200);
+    char v[128];
+    fs_last_header(t.srv, "content-type", v, sizeof v);
+    assert_string_equal(v, "application/x-protobuf");
+    fs_last_header(t.srv, "accept", v, sizeof v);
+    assert_string_equal(v, "application/x-protobuf");
+    assert_string_equal(rhttp_content_type(t.h), "application/x-protobuf");
+    rhttp_set_protobuf(t.h, false);
+    assert_int_equal(ht_req(t.h, "POST", "/echo", "{}", &b), 200);
+    fs_last_header(t.srv, "content-type", v, sizeof v);
+    assert_string_equal(v, "application/json");
+    assert_false(fs_last_header(t.srv, "accept", v, sizeof v) && strstr(v, "protobuf"));
+    assert_int_equal(ht_req(t.h, "GET", "/ok", NULL, &b), 200);
+    assert_string_equal(rhttp_content_type(t.h), ""); /* none */
+    hrana_buf_free(&b);
+    hrana_buf_free(&eb);
+    ht_down(&t);
+}
+
 int main(void)
 {
     ht_no_proxy();
@@ -410,6 +536,7 @@ int main(void)
         cmocka_unit_test(stream_lines),             cmocka_unit_test(stream_split_lines),
         cmocka_unit_test(stream_flat_memory),       cmocka_unit_test(stream_abort_then_reuse),
         cmocka_unit_test(stream_error_answers),     cmocka_unit_test(stream_timeouts),
+        cmocka_unit_test(stream_items),             cmocka_unit_test(stream_items_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

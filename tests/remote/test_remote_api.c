@@ -21,6 +21,7 @@ typedef struct fx {
     lsql_db *db;
     lsql_conn *c;
     char url[256];
+    int encoding; /* in use (lsql_db_opts_get) */
 } fx;
 
 static fx *fx_start(const char *name, void (*tune)(lsqld_config *))
@@ -40,6 +41,10 @@ static void fx_connect(fx *f, const char *suffix)
     snprintf(url, sizeof url, "%s%s", f->url, suffix ? suffix : "");
     f->db = ct_open_url(url);
     f->c = ct_connect(f->db);
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    assert_ok(lsql_db_opts_get(f->db, &o));
+    f->encoding = o.hrana_encoding;
 }
 
 static void fx_stop(fx *f)
@@ -78,6 +83,31 @@ static long metric_settled(fx *f, const char *key)
 }
 
 #define PIPELINES "lsqld_http_requests_total{endpoint=\"pipeline\",status=\"200\"} "
+#define PIPELINES_PB "lsqld_http_requests_total{endpoint=\"pipeline_protobuf\",status=\"200\"} "
+#define CURSORS "endpoint=\"cursor\",status=\"200\"} "
+#define CURSORS_PB "endpoint=\"cursor_protobuf\",status=\"200\"} "
+
+/* The counters of the endpoints the connection's encoding uses. */
+static const char *pipelines(const fx *f)
+{
+    return f->encoding == LSQL_HRANA_PROTOBUF ? PIPELINES_PB : PIPELINES;
+}
+
+static const char *cursors(const fx *f)
+{
+    return f->encoding == LSQL_HRANA_PROTOBUF ? CURSORS_PB : CURSORS;
+}
+
+/* The URL suffixes of the two encodings, for the tests run in both: the
+ * negotiated one (protobuf: lsqld offers it) and JSON. */
+static const char *const k_encodings[] = {NULL, "?encoding=json"};
+#define N_ENCODINGS 2
+/* the same with more options */
+static void suffix(char *out, size_t cap, int enc, const char *more)
+{
+    snprintf(out, cap, "%s%s%s", k_encodings[enc] ? k_encodings[enc] : "",
+             more ? (k_encodings[enc] ? "&" : "?") : "", more ? more : "");
+}
 
 /* ---- opening ---------------------------------------------------------------- */
 
@@ -122,6 +152,53 @@ static void open_url_forms_and_errors(void **state)
     assert_int_equal(got.mode, LSQL_MODE_REMOTE);
     assert_string_equal(got.url, f->url);
     lsql_db_close(db);
+    fx_stop(f);
+}
+
+/* GET /v2, /v3, /v3-protobuf answered (200 or 404). */
+static long probes(fx *f)
+{
+    return metric_settled(f, "lsqld_http_requests_total{endpoint=\"probe\",status=\"200\"} ") +
+           metric_settled(f, "lsqld_http_requests_total{endpoint=\"probe\",status=\"404\"} ");
+}
+
+/* lsqld offers protobuf: chosen by default with one request at open (a
+ * stream opened and closed); JSON and Hrana 2 when asked for, one request
+ * each as well. lsql_db_opts_get reports what is in use. */
+static void negotiation_with_lsqld(void **state)
+{
+    (void)state;
+    fx *f = fx_start("remote-negotiate", NULL);
+    static const struct {
+        const char *suffix;
+        int version, encoding;
+        const char *endpoint;
+    } cases[] = {
+        {"", 3, LSQL_HRANA_PROTOBUF, PIPELINES_PB},
+        {"?encoding=protobuf", 3, LSQL_HRANA_PROTOBUF, PIPELINES_PB},
+        {"?encoding=json", 3, LSQL_HRANA_JSON, PIPELINES},
+        {"?hrana=3", 3, LSQL_HRANA_PROTOBUF, PIPELINES_PB},
+        {"?hrana=2", 2, LSQL_HRANA_JSON, PIPELINES},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long pb0 = metric_settled(f, PIPELINES_PB), js0 = metric_settled(f, PIPELINES);
+        long probes0 = probes(f);
+        char url[300];
+        snprintf(url, sizeof url, "%s%s", f->url, cases[i].suffix);
+        lsql_db *db = ct_open_url(url);
+        lsql_db_opts o;
+        lsql_db_opts_init(&o);
+        assert_ok(lsql_db_opts_get(db, &o));
+        assert_int_equal(o.hrana_version, cases[i].version);
+        assert_int_equal(o.hrana_encoding, cases[i].encoding);
+        long pb = metric_settled(f, PIPELINES_PB) - pb0, js = metric_settled(f, PIPELINES) - js0;
+        assert_int_equal(pb + js, 1); /* one request per open */
+        assert_int_equal(!strcmp(cases[i].endpoint, PIPELINES_PB) ? pb : js, 1);
+        assert_int_equal(probes(f), probes0); /* no GET /v3-protobuf, /v3, /v2 */
+        lsql_conn *c = ct_connect(db);
+        assert_int_equal(ct_int(c, "SELECT 41 + 1"), 42);
+        lsql_db_close(db);
+    }
     fx_stop(f);
 }
 
@@ -188,11 +265,10 @@ static void open_with_token(void **state)
 
 /* ---- values, metadata ------------------------------------------------------------ */
 
-static void values_round_trip(void **state)
+static void values_round_trip_in(int enc)
 {
-    (void)state;
     fx *f = fx_start("remote-values", NULL);
-    fx_connect(f, NULL);
+    fx_connect(f, k_encodings[enc]);
     lsql_conn *c = f->c;
     lsql_error e;
     tu_exec(c, "CREATE TABLE v(id INTEGER PRIMARY KEY, i INTEGER, d REAL, t TEXT, b BLOB)");
@@ -274,6 +350,13 @@ static void values_round_trip(void **state)
     fx_stop(f);
 }
 
+static void values_round_trip(void **state)
+{
+    (void)state;
+    for (int enc = 0; enc < N_ENCODINGS; enc++)
+        values_round_trip_in(enc);
+}
+
 static void no_remote_meaning(void **state)
 {
     (void)state;
@@ -308,11 +391,10 @@ static void no_remote_meaning(void **state)
 
 /* ---- stored SQL, batches in one round trip ------------------------------------------ */
 
-static void prepared_statement_reuses_stored_sql(void **state)
+static void prepared_statement_reuses_stored_sql_in(int enc)
 {
-    (void)state;
     fx *f = fx_start("remote-store", NULL);
-    fx_connect(f, NULL);
+    fx_connect(f, k_encodings[enc]);
     lsql_conn *c = f->c;
     tu_exec(c, "CREATE TABLE t(a INTEGER)");
     long store0 = metric(f, "type=\"store_sql\",result=\"ok\"} ");
@@ -321,14 +403,14 @@ static void prepared_statement_reuses_stored_sql(void **state)
     lsql_error e;
     ct_expect(LSQL_OK, &e, lsql_prepare(c, "INSERT INTO t VALUES (?)", -1, 0, &s, NULL, &e));
     assert_int_equal(lsql_param_count(s), 1);
-    long pipes0 = metric_settled(f, PIPELINES);
+    long pipes0 = metric_settled(f, pipelines(f));
     for (int i = 0; i < 20; i++) {
         assert_ok(lsql_bind_int64(s, 1, i));
         ct_expect(LSQL_DONE, &e, lsql_step(s, &e));
         assert_ok(lsql_reset(s));
     }
     /* one request per execution, the SQL stored once and described once */
-    assert_int_equal(metric_settled(f, PIPELINES) - pipes0, 20);
+    assert_int_equal(metric_settled(f, pipelines(f)) - pipes0, 20);
     assert_int_equal(metric(f, "type=\"store_sql\",result=\"ok\"} ") - store0, 1);
     assert_int_equal(metric(f, "type=\"describe\",result=\"ok\"} ") - desc0, 1);
     assert_int_equal(ct_int(c, "SELECT sum(a) FROM t"), 190);
@@ -336,11 +418,17 @@ static void prepared_statement_reuses_stored_sql(void **state)
     fx_stop(f);
 }
 
-static void batch_is_one_round_trip(void **state)
+static void prepared_statement_reuses_stored_sql(void **state)
 {
     (void)state;
+    for (int enc = 0; enc < N_ENCODINGS; enc++)
+        prepared_statement_reuses_stored_sql_in(enc);
+}
+
+static void batch_is_one_round_trip_in(int enc)
+{
     fx *f = fx_start("remote-batch", NULL);
-    fx_connect(f, NULL);
+    fx_connect(f, k_encodings[enc]);
     lsql_conn *c = f->c;
     tu_exec(c, "CREATE TABLE t(a INTEGER UNIQUE)");
     lsql_batch *b;
@@ -350,10 +438,10 @@ static void batch_is_one_round_trip(void **state)
         lsql_param p = {NULL, lsql_int(i)};
         assert_ok(lsql_batch_add(b, "INSERT INTO t VALUES (?)", &p, 1, &e));
     }
-    long pipes0 = metric_settled(f, PIPELINES);
+    long pipes0 = metric_settled(f, pipelines(f));
     lsql_batch_result *r;
     ct_expect(LSQL_OK, &e, lsql_batch_run(c, b, LSQL_BATCH_ATOMIC, &r, &e));
-    assert_int_equal(metric_settled(f, PIPELINES) - pipes0, 1);
+    assert_int_equal(metric_settled(f, pipelines(f)) - pipes0, 1);
     assert_int_equal(lsql_batch_result_count(r), 100);
     lsql_step_result sr = {.struct_size = sizeof sr};
     assert_ok(lsql_batch_result_step(r, 99, &sr));
@@ -366,9 +454,9 @@ static void batch_is_one_round_trip(void **state)
         lsql_param p = {NULL, lsql_int(i == 150 ? 5 : i)};
         assert_ok(lsql_batch_add(b, "INSERT INTO t VALUES (?)", &p, 1, &e));
     }
-    pipes0 = metric_settled(f, PIPELINES);
+    pipes0 = metric_settled(f, pipelines(f));
     ct_expect(LSQL_CONSTRAINT_UNIQUE, &e, lsql_batch_run(c, b, LSQL_BATCH_ATOMIC, &r, &e));
-    assert_int_equal(metric_settled(f, PIPELINES) - pipes0, 1);
+    assert_int_equal(metric_settled(f, pipelines(f)) - pipes0, 1);
     assert_int_equal(lsql_batch_result_failed_step(r), 50);
     assert_int_equal(e.constraint_kind, LSQL_CONSTRAINT_KIND_UNIQUE);
     assert_ok(lsql_batch_result_step(r, 51, &sr));
@@ -383,7 +471,7 @@ static void batch_is_one_round_trip(void **state)
     lsql_batch_free(b);
     /* a script: one request, one result per statement (the trigger's ';'
      * do not split it) */
-    pipes0 = metric_settled(f, PIPELINES);
+    pipes0 = metric_settled(f, pipelines(f));
     ct_expect(LSQL_OK, &e,
               lsql_script_run(c,
                               "CREATE TABLE log(x);\n"
@@ -393,7 +481,7 @@ static void batch_is_one_round_trip(void **state)
                               "-- a comment\n"
                               "INSERT INTO t VALUES (1000);",
                               LSQL_BATCH_ATOMIC, &r, &e));
-    assert_int_equal(metric_settled(f, PIPELINES) - pipes0, 1);
+    assert_int_equal(metric_settled(f, pipelines(f)) - pipes0, 1);
     assert_int_equal(lsql_batch_result_count(r), 3);
     assert_ok(lsql_batch_result_step(r, 1, &sr));
     assert_int_equal(sr.kind, LSQL_KIND_CREATE);
@@ -401,6 +489,13 @@ static void batch_is_one_round_trip(void **state)
     lsql_batch_result_free(r);
     assert_int_equal(ct_int(c, "SELECT count(*) FROM log"), 2);
     fx_stop(f);
+}
+
+static void batch_is_one_round_trip(void **state)
+{
+    (void)state;
+    for (int enc = 0; enc < N_ENCODINGS; enc++)
+        batch_is_one_round_trip_in(enc);
 }
 
 /* ---- streams: expiry outside and inside a transaction -------------------------- */
@@ -525,11 +620,10 @@ static void hrana2_server(void **state)
 
 /* ---- cursors ------------------------------------------------------------------------ */
 
-static void cursor_streams_and_interleaves(void **state)
+static void cursor_streams_and_interleaves_in(int enc)
 {
-    (void)state;
     fx *f = fx_start("remote-cursor", NULL);
-    fx_connect(f, NULL);
+    fx_connect(f, k_encodings[enc]);
     lsql_conn *c = f->c;
     lsql_error e;
     lsql_cursor *cur;
@@ -553,7 +647,7 @@ static void cursor_streams_and_interleaves(void **state)
     assert_int_equal(next, 20001);
     assert_int_equal(lsql_cursor_rows_read(cur), 20000);
     lsql_cursor_close(cur);
-    assert_true(metric(f, "endpoint=\"cursor\",status=\"200\"} ") >= 1);
+    assert_true(metric(f, cursors(f)) >= 1);
     /* an error in the middle of the rows arrives after the rows before it */
     ct_expect(LSQL_OK, &e,
               lsql_cursor_open(c,
@@ -574,9 +668,9 @@ static void cursor_streams_and_interleaves(void **state)
     ct_expect(LSQL_OK, &e, lsql_cursor_open(c, "SELECT 5 AS v", NULL, 0, &cur, &e));
     ct_expect(LSQL_ROW, &e, lsql_cursor_fetch(cur, 10, &page, &e));
     lsql_cursor_close(cur);
-    long cursors = metric_settled(f, "endpoint=\"cursor\",status=\"200\"} ");
+    long ncur = metric_settled(f, cursors(f));
     assert_int_equal(ct_int(c, "SELECT 5 AS v"), 5);
-    assert_int_equal(metric_settled(f, "endpoint=\"cursor\",status=\"200\"} "), cursors);
+    assert_int_equal(metric_settled(f, cursors(f)), ncur);
     /* closing a cursor before its end leaves the connection usable */
     ct_expect(LSQL_OK, &e,
               lsql_cursor_open(c,
@@ -589,14 +683,22 @@ static void cursor_streams_and_interleaves(void **state)
     fx_stop(f);
 }
 
+static void cursor_streams_and_interleaves(void **state)
+{
+    (void)state;
+    for (int enc = 0; enc < N_ENCODINGS; enc++)
+        cursor_streams_and_interleaves_in(enc);
+}
+
 /* Another request while a cursor streams reads the cursor's rest into
  * memory -- at most max_response bytes of it; beyond, the cursor fails with
  * LSQL_HTTP_TOO_LARGE after the rows it holds, and the other request works. */
-static void cursor_rest_bounded(void **state)
+static void cursor_rest_bounded_in(int enc)
 {
-    (void)state;
     fx *f = fx_start("remote-cursor-cap", NULL);
-    fx_connect(f, "?max_response=65536");
+    char sfx[128];
+    suffix(sfx, sizeof sfx, enc, "max_response=65536");
+    fx_connect(f, sfx);
     lsql_conn *c = f->c;
     lsql_error e;
     lsql_cursor *cur;
@@ -620,10 +722,18 @@ static void cursor_rest_bounded(void **state)
     fx_stop(f);
 }
 
+static void cursor_rest_bounded(void **state)
+{
+    (void)state;
+    for (int enc = 0; enc < N_ENCODINGS; enc++)
+        cursor_rest_bounded_in(enc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_url_forms_and_errors),
+        cmocka_unit_test(negotiation_with_lsqld),
         cmocka_unit_test(open_unreachable_server),
         cmocka_unit_test(open_with_token),
         cmocka_unit_test(values_round_trip),

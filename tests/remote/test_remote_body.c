@@ -213,6 +213,7 @@ static int setup(void **state)
     x->fs = fs_start(handler, &x->s);
     char url[256];
     fs_url(x->fs, url, sizeof url);
+    strcat(url, "?encoding=json"); /* the bodies checked here are JSON */
     x->db = ct_open_url(url);
     x->c = ct_connect(x->db);
     assert_int_equal(lsql_batch_new(&x->b), LSQL_OK);

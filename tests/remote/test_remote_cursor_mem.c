@@ -2,8 +2,10 @@
  * the client's memory flat: the peak of lsql's live allocations (counted by
  * a test allocator installed before anything else) is about the same for
  * 1,000 and for 1,000,000 rows, and the process's peak resident size grows
- * by far less than the size of the answer (about 90 MB of JSON lines).
- * lsqld runs as a separate process so that only the client is measured. */
+ * by far less than the size of the answer (about 90 MB of JSON lines, or
+ * 30 MB of protobuf items) -- in both encodings: protobuf (negotiated with
+ * lsqld) and JSON. lsqld runs as a separate process so that only the
+ * client is measured. */
 #include "testutil.h"
 
 #include "peak_alloc.h"
@@ -129,22 +131,26 @@ static size_t cursor_peak(lsql_conn *c, int64_t n)
     return g_mem.peak - base;
 }
 
-static void million_rows_flat_memory(void **state)
+static void million_rows_in(int encoding)
 {
-    (void)state;
     char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", g_port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_port,
+             encoding == LSQL_HRANA_JSON ? "?encoding=json" : "");
     lsql_db *db;
     lsql_conn *c;
     lsql_error e;
     assert_ok(lsql_db_open_url(url, &db, &e));
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    assert_ok(lsql_db_opts_get(db, &o));
+    assert_int_equal(o.hrana_encoding, encoding);
     assert_ok(lsql_db_connect(db, &c, &e));
     size_t small = cursor_peak(c, 1000);
     long hwm0 = vm_hwm_kib();
     size_t big = cursor_peak(c, 1000000);
     long hwm1 = vm_hwm_kib();
-    printf("# lsql peak: %zu bytes for 1k rows, %zu bytes for 1M rows; VmHWM +%ld KiB\n",
-           small, big, hwm1 - hwm0);
+    printf("# %s: lsql peak: %zu bytes for 1k rows, %zu bytes for 1M rows; VmHWM +%ld KiB\n",
+           encoding == LSQL_HRANA_JSON ? "JSON" : "protobuf", small, big, hwm1 - hwm0);
     lsql_db_close(db);
     /* flat: the 1M-row peak is within 64 KiB of the 1k-row peak, and the
      * whole process grew by less than a third of the answer's size (not
@@ -155,6 +161,18 @@ static void million_rows_flat_memory(void **state)
         assert_true(hwm0 > 0 && hwm1 - hwm0 < 32 * 1024);
 }
 
+static void million_rows_flat_memory(void **state)
+{
+    (void)state;
+    million_rows_in(LSQL_HRANA_PROTOBUF);
+}
+
+static void million_rows_flat_memory_json(void **state)
+{
+    (void)state;
+    million_rows_in(LSQL_HRANA_JSON);
+}
+
 int main(void)
 {
     lsql_allocator a = peak_allocator(&g_mem);
@@ -162,6 +180,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(million_rows_flat_memory),
+        cmocka_unit_test(million_rows_flat_memory_json),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

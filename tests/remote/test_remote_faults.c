@@ -153,10 +153,12 @@ static bool has_request(const fs_req *r, const char *type)
 static void handler(fs_conn *c, const fs_req *r, void *ud)
 {
     scenario *sc = ud;
+    if (sc->no_hrana) { /* no Hrana endpoint at all */
+        fs_respond(c, 404, NULL, "not found", 9);
+        return;
+    }
     if (!strcmp(r->method, "GET")) {
-        if (sc->no_hrana)
-            fs_respond(c, 404, NULL, "not found", 9);
-        else if ((!strcmp(r->path, "/v3") && !sc->v2_only) || !strcmp(r->path, "/v2"))
+        if ((!strcmp(r->path, "/v3") && !sc->v2_only) || !strcmp(r->path, "/v2"))
             fs_respond(c, 200, NULL, "ok", 2);
         else
             fs_respond(c, 404, NULL, "not found", 9);
@@ -229,6 +231,7 @@ static fx *fx_new(enum fault f, const char *target, int times, const char *url_o
     char url[256];
     fs_url(x->srv, url, sizeof url);
     strcat(url, url_opts ? url_opts : "?timeout=300&retries=3");
+    strcat(url, "&encoding=json"); /* the responder speaks JSON (protobuf: test_remote_pb.c) */
     x->db = ct_open_url(url);
     x->c = ct_connect(x->db);
     return x;

@@ -76,6 +76,7 @@ static void interrupt_slow_request(void **state)
     fakesrv *srv = fs_start(handler, &s);
     char url[128];
     fs_url(srv, url, sizeof url);
+    strcat(url, "?encoding=json"); /* the fake server answers JSON */
     lsql_db *db = ct_open_url(url);
     lsql_conn *c = ct_connect(db);
     lsql_error e;
@@ -104,7 +105,8 @@ static void interrupt_during_backoff(void **state)
     fakesrv *srv = fs_start(handler, &s);
     char url[128];
     fs_url(srv, url, sizeof url);
-    strcat(url, "?retries=20"); /* 20 waits of up to 2 s each */
+    /* 20 waits of up to 2 s each; the fake server answers JSON */
+    strcat(url, "?retries=20&encoding=json");
     lsql_db *db = ct_open_url(url);
     lsql_conn *c = ct_connect(db);
     lsql_error e;

@@ -11,7 +11,8 @@
  * (libcurl's and jansson's own allocations do not go through lsql's
  * allocator, so they are not failed here.) The statements are idempotent:
  * a request may have run on the server before the client ran out of
- * memory reading the answer. */
+ * memory reading the answer. The loops run in both encodings: the
+ * negotiated one (protobuf: lsqld offers it) and JSON. */
 #define LSQL_TEST_REMOTE 1
 #include "coretest.h"
 
@@ -29,7 +30,9 @@
 static pid_t g_pid;
 static int g_port;
 static char g_db[1024];
-static char g_url[128];
+static char g_url_pb[128];
+static char g_url_json[160];
+static const char *g_url; /* the one of the running test */
 
 static int start_server(void **state)
 {
@@ -58,7 +61,8 @@ static int start_server(void **state)
         if (g_port <= 0)
             usleep(10 * 1000);
     }
-    snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d?retries=0", g_port);
+    snprintf(g_url_pb, sizeof g_url_pb, "http://127.0.0.1:%d?retries=0", g_port);
+    snprintf(g_url_json, sizeof g_url_json, "%s&encoding=json", g_url_pb);
     return g_port > 0 ? 0 : -1;
 }
 
@@ -212,8 +216,18 @@ static void scenario(run *r, lsql_db **dbp, lsql_conn **cp)
     }
 }
 
-static void oom_loop(bool persistent)
+static void oom_loop(bool persistent, int encoding)
 {
+    g_url = encoding == LSQL_HRANA_PROTOBUF ? g_url_pb : g_url_json;
+    {
+        /* the encoding under test is the one in use */
+        lsql_db *db = ct_open_url(g_url);
+        lsql_db_opts o;
+        lsql_db_opts_init(&o);
+        assert_ok(lsql_db_opts_get(db, &o));
+        assert_int_equal(o.hrana_encoding, encoding);
+        lsql_db_close(db);
+    }
     unsigned long n;
     unsigned long total_nomem = 0;
     for (n = 1; n < 100000; n++) {
@@ -233,8 +247,8 @@ static void oom_loop(bool persistent)
         if (!hit)
             break;
     }
-    printf("# %s: %lu runs, %lu NOMEM results\n", persistent ? "persistent" : "transient", n,
-           total_nomem);
+    printf("# %s, %s: %lu runs, %lu NOMEM results\n", persistent ? "persistent" : "transient",
+           encoding == LSQL_HRANA_PROTOBUF ? "protobuf" : "JSON", n, total_nomem);
     assert_true(n > 10); /* the scenario allocates: faults were really injected */
     assert_true(total_nomem > 0);
 }
@@ -242,13 +256,25 @@ static void oom_loop(bool persistent)
 static void transient(void **state)
 {
     (void)state;
-    oom_loop(false);
+    oom_loop(false, LSQL_HRANA_PROTOBUF);
 }
 
 static void persistent(void **state)
 {
     (void)state;
-    oom_loop(true);
+    oom_loop(true, LSQL_HRANA_PROTOBUF);
+}
+
+static void transient_json(void **state)
+{
+    (void)state;
+    oom_loop(false, LSQL_HRANA_JSON);
+}
+
+static void persistent_json(void **state)
+{
+    (void)state;
+    oom_loop(true, LSQL_HRANA_JSON);
 }
 
 int main(void)
@@ -260,6 +286,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(transient),
         cmocka_unit_test(persistent),
+        cmocka_unit_test(transient_json),
+        cmocka_unit_test(persistent_json),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

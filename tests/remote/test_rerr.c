@@ -377,6 +377,81 @@ static void http_bodies(void **state)
     assert_non_null(strstr(e.message, "abc def"));
 }
 
+/* The body read by its content type (the protobuf endpoints answer errors
+ * with JSON bodies too; a binary body is neither parsed nor quoted). */
+static void http_content_types(void **state)
+{
+    (void)state;
+    lsql_error e;
+    static const char k_json[] = "{\"message\":\"m\",\"code\":\"ARGS_INVALID\"}";
+    static const char *const types[] = {NULL, "", "application/json",
+                                        "application/json; charset=utf-8", "text/plain"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        memset(&e, 0x5a, sizeof e);
+        assert_int_equal(lsql__remote_http_error_ct(400, types[i], k_json, strlen(k_json), &e),
+                         LSQL_PARAM_COUNT);
+        assert_int_equal(e.http_status, 400);
+    }
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(400, "text/plain", "invalid baton", 13, &e),
+                     LSQL_HRANA_SERVER);
+    assert_string_equal(e.message, "HTTP 400 Bad Request: invalid baton");
+    /* a protobuf Error {message "abc", code "\xff"}: read as one when the
+     * type says protobuf (sqld's stream errors), else type and size only */
+    static const char k_bin[] = "\x0a\x03" "abc" "\x12\x01\xff";
+    static const char *const pbt[] = {"application/x-protobuf", "Application/X-Protobuf",
+                                      "application/protobuf"};
+    for (size_t i = 0; i < sizeof pbt / sizeof pbt[0]; i++) {
+        memset(&e, 0x5a, sizeof e);
+        assert_int_equal(lsql__remote_http_error_ct(400, pbt[i], k_bin, sizeof k_bin - 1, &e),
+                         LSQL_HRANA_SERVER);
+        assert_non_null(strstr(e.message, "abc"));
+        assert_int_equal(e.http_status, 400);
+    }
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(400, "application/octet-stream", k_bin,
+                                                sizeof k_bin - 1, &e),
+                     LSQL_HRANA_SERVER);
+    assert_int_equal(e.ext_code, LSQL_HRANA_SERVER);
+    assert_null(strstr(e.message, "abc"));
+    assert_non_null(strstr(e.message, "application/octet-stream"));
+    assert_non_null(strstr(e.message, "8-byte"));
+    /* sqld's stream errors are HTTP 500 with a code: read by the code, in
+     * both encodings; another 500 keeps its class */
+    static const char k_exp_pb[] = "\x0a\x04" "gone" "\x12\x0e" "STREAM_EXPIRED";
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(500, "application/x-protobuf", k_exp_pb,
+                                                sizeof k_exp_pb - 1, &e),
+                     LSQL_HRANA_STREAM_EXPIRED);
+    assert_int_equal(e.http_status, 500);
+    static const char k_exp_json[] = "{\"message\":\"gone\",\"code\":\"STREAM_EXPIRED\"}";
+    assert_int_equal(lsql__remote_http_error_ct(500, "application/json", k_exp_json,
+                                                strlen(k_exp_json), &e),
+                     LSQL_HRANA_STREAM_EXPIRED);
+    static const char k_500[] = "{\"message\":\"boom\",\"code\":\"SQLITE_IOERR\"}";
+    assert_int_equal(lsql__remote_http_error_ct(500, "application/json", k_500, strlen(k_500), &e),
+                     LSQL_HTTP_STATUS);
+    assert_non_null(strstr(e.message, "boom"));
+    /* protobuf that is not an Error message: type and size only */
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(400, "application/x-protobuf", "\x08\x01", 2, &e),
+                     LSQL_HRANA_SERVER);
+    assert_non_null(strstr(e.message, "2-byte application/x-protobuf body"));
+    /* a JSON Hrana error sent as protobuf is not read as JSON either */
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(400, "application/x-protobuf", k_json,
+                                                strlen(k_json), &e),
+                     LSQL_HRANA_SERVER);
+    /* statuses keep their classes; an empty binary body says so */
+    memset(&e, 0x5a, sizeof e);
+    assert_int_equal(lsql__remote_http_error_ct(503, "application/x-protobuf", "", 0, &e),
+                     LSQL_HTTP_UNAVAILABLE);
+    assert_true(e.flags & LSQL_ERRF_RETRYABLE);
+    assert_non_null(strstr(e.message, "empty body"));
+    assert_int_equal(lsql__remote_http_error_ct(401, "application/x-protobuf", k_bin, 3, NULL),
+                     LSQL_AUTH_REMOTE);
+}
+
 /* ---- retry policy ------------------------------------------------------------ */
 
 static void retry_delay_bounds(void **state)
@@ -477,7 +552,8 @@ int main(void)
         cmocka_unit_test(hrana_codes),         cmocka_unit_test(sqlite_primary_names),
         cmocka_unit_test(sqlite_extended_names), cmocka_unit_test(constraints),
         cmocka_unit_test(missing_code_and_offsets), cmocka_unit_test(http_statuses),
-        cmocka_unit_test(http_bodies),         cmocka_unit_test(retry_delay_bounds),
+        cmocka_unit_test(http_bodies),         cmocka_unit_test(http_content_types),
+        cmocka_unit_test(retry_delay_bounds),
         cmocka_unit_test(retry_jitter_spread), cmocka_unit_test(retry_sleep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

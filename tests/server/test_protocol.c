@@ -44,9 +44,9 @@ static void test_endpoints(void **state)
     ts_http(T.port, "GET", "/v3", NULL, 0, NULL, &r);
     assert_int_equal(r.status, 200);
     ts_free(&r);
-    /* JSON only: the protobuf probe must fail so clients fall back */
+    /* protobuf too (tests/server/test_pb_*.c) */
     ts_http(T.port, "GET", "/v3-protobuf", NULL, 0, NULL, &r);
-    assert_int_equal(r.status, 404);
+    assert_int_equal(r.status, 200);
     ts_free(&r);
     ts_http(T.port, "GET", "/nope", NULL, 0, NULL, &r);
     assert_int_equal(r.status, 404);

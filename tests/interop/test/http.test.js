@@ -41,19 +41,19 @@ describe("HTTP endpoints and raw Hrana", () => {
     assert.ok(lines.some((l) => !l.startsWith("#") && Number(l.split(" ")[1]) > 0), "some counter moved");
   });
 
-  it("GET /v3-protobuf is not 2xx (JSON-only server); unknown paths are 404", async () => {
+  it("GET /v3-protobuf is 2xx (Hrana 3 over protobuf too); unknown paths are 404", async () => {
     const r = await fetch(`${srv.url}/v3-protobuf`);
     await r.arrayBuffer();
-    assert.ok(r.status >= 400, `got ${r.status}`);
+    assert.equal(r.status, 200);
     const n = await fetch(`${srv.url}/no/such/path`);
     await n.arrayBuffer();
     assert.equal(n.status, 404);
   });
 
-  it("hrana-client asking for protocol 3 falls back to v2 JSON and works", async () => {
+  it("hrana-client asking for protocol 3 gets it (protobuf, see protobuf.test.js) and works", async () => {
     const client = hrana.openHttp(srv.url, undefined, undefined, undefined, 3);
     try {
-      assert.equal(await client.getVersion(), 2);
+      assert.equal(await client.getVersion(), 3);
       const s = client.openStream();
       const row = await s.queryRow("SELECT 40 + 2 AS v");
       assert.equal(row.row.v, 42);
