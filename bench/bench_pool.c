@@ -37,6 +37,8 @@
  *                sleep) per 1000 operations. Checks that the sum of v grew
  *                by the number of writes.
  *                Variants: --writes PCT (share of writes, default 10),
+ *                --write-stmts N (a write is a BEGIN IMMEDIATE transaction
+ *                of N UPDATEs instead of one autocommit UPDATE),
  *                --mmap BYTES (PRAGMA mmap_size on every connection of every
  *                implementation), --readers N, --overtake MS (the pools'
  *                overtake_ms; -1: strict FIFO hand-over), --label NAME
@@ -94,6 +96,9 @@ static int cmp_d(const void *a, const void *b)
 
 static const char *g_dir = "/tmp";
 static int g_write_pct = 10; /* --writes: percentage of writes in "mixed" */
+/* --write-stmts N: a write is N UPDATEs in one BEGIN IMMEDIATE ... COMMIT
+ * transaction (default 1: one autocommit UPDATE) */
+static int g_write_stmts = 1;
 static int g_readers;        /* --readers: split pool readers (0: one per thread) */
 static long long g_mmap;     /* --mmap: PRAGMA mmap_size on every connection (0: off) */
 static int g_verbose;        /* --verbose: each repetition on stderr */
@@ -248,8 +253,34 @@ typedef struct mixed_res {
     long vcsw;      /* voluntary context switches (a thread went to sleep) */
 } mixed_res;
 
+/* A write transaction of g_write_stmts UPDATEs on keys key, key+1, ...
+ * (wrapping); on BUSY it is rolled back and run again. */
+static int txn_op(lsql_conn *c, int64_t key, long *busy)
+{
+    for (;;) {
+        lsql_error e;
+        int rc = lsql_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL, &e);
+        for (int i = 0; rc == LSQL_OK && i < g_write_stmts; i++) {
+            lsql_param p[] = {{NULL, lsql_int(1 + (key - 1 + i) % KEYS)}};
+            rc = lsql_exec(c, "UPDATE kv SET v = v + 1 WHERE k = ?", p, 1, NULL, &e);
+        }
+        if (rc == LSQL_OK)
+            rc = lsql_exec(c, "COMMIT", NULL, 0, NULL, &e);
+        if (rc == LSQL_OK)
+            return 0;
+        lsql_exec(c, "ROLLBACK", NULL, 0, NULL, NULL);
+        if (LSQL_CLASS(rc) == LSQL_BUSY || LSQL_CLASS(rc) == LSQL_LOCKED) {
+            (*busy)++;
+            continue;
+        }
+        die("txn: %s", e.message);
+    }
+}
+
 static int one_op(lsql_conn *c, int write, int64_t key, long *busy)
 {
+    if (write && g_write_stmts > 1)
+        return txn_op(c, key, busy);
     lsql_param p[] = {{NULL, lsql_int(key)}};
     for (;;) {
         lsql_error e;
@@ -304,7 +335,7 @@ static void *mixed_main(void *arg)
             one_op(m->shared, write, key, &t->busy);
             pthread_mutex_unlock(&m->mu);
         }
-        t->writes += write;
+        t->writes += write * g_write_stmts; /* UPDATEs: the check sums them */
     }
     if (own)
         t->misses = conn_misses(own, 0);
@@ -469,6 +500,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--reps")) reps = atoi(v);
         else if (!strcmp(a, "--dir")) g_dir = v;
         else if (!strcmp(a, "--writes")) g_write_pct = atoi(v);
+        else if (!strcmp(a, "--write-stmts")) g_write_stmts = atoi(v) > 0 ? atoi(v) : 1;
         else if (!strcmp(a, "--readers")) g_readers = atoi(v);
         else if (!strcmp(a, "--mmap")) g_mmap = atoll(v);
         else if (!strcmp(a, "--label")) g_label = v;

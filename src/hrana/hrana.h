@@ -345,6 +345,18 @@ char *hrana_buf_detach(hrana_buf *b, size_t *len);
 /* JSON writing pieces (used by the server's streaming encoder)              */
 /* ------------------------------------------------------------------------- */
 
+/* UTF-8 (utf8.c). Strings of both encodings must be valid UTF-8; text from
+ * a database need not be: the writers put U+FFFD for each invalid byte.
+ * hrana_utf8_seq: the length of the valid sequence at s[0..n) (n >= 1), or
+ * 0 when invalid (overlongs, surrogates and code points above U+10FFFF are
+ * invalid). hrana_utf8_valid: 1 when all of p[0..n) is valid.
+ * hrana_utf8_fixed_len: the length of p[0..n) once repaired;
+ * hrana_utf8_put_fixed appends it repaired. */
+size_t hrana_utf8_seq(const unsigned char *s, size_t n);
+int hrana_utf8_valid(const void *p, size_t n);
+size_t hrana_utf8_fixed_len(const void *p, size_t n);
+void hrana_utf8_put_fixed(hrana_buf *b, const void *p, size_t n);
+
 /* A JSON string of p[0..n): quotes, escapes (control characters, '"', '\\',
  * NUL as \u0000). Invalid UTF-8 sequences are written as U+FFFD. */
 void hrana_put_string(hrana_buf *b, const char *p, size_t n);

@@ -234,7 +234,13 @@ void hrana_pb_put_int32(hrana_buf *b, unsigned field, int32_t v);  /* int32 (sig
 void hrana_pb_put_bool(hrana_buf *b, unsigned field, int v);
 void hrana_pb_put_double(hrana_buf *b, unsigned field, double d); /* fixed64 field */
 void hrana_pb_put_bytes(hrana_buf *b, unsigned field, const void *p, size_t n);
-/* hrana_pb_put_bytes of a NUL-terminated string; nothing when s is NULL. */
+/* A string field: p[0..n) with each invalid UTF-8 byte written as U+FFFD
+ * (protobuf strings must be valid UTF-8; strict decoders refuse the whole
+ * message otherwise), as the JSON writer does. hrana_pb_put_value,
+ * put_str, put_cstr, put_col and put_error write their text this way;
+ * hrana_pb_put_bytes writes bytes as they are (blobs). */
+void hrana_pb_put_text(hrana_buf *b, unsigned field, const void *p, size_t n);
+/* hrana_pb_put_text of a NUL-terminated string; nothing when s is NULL. */
 void hrana_pb_put_cstr(hrana_buf *b, unsigned field, const char *s);
 /* Starts a message in `field` (tag + a one-byte length placeholder); returns
  * the mark to give hrana_pb_end, which writes the real length. */

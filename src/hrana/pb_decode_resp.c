@@ -31,6 +31,13 @@ static int stmt_result(pbctx *c, const unsigned char *p, size_t n, void *outp, v
     size_t nc = out->ncols;
     if (nr && nc && nr > SIZE_MAX / nc / sizeof(lsql_value))
         return hrana__fail(&c->d, HRANA_E_LIMIT, "result too large");
+    /* a row takes at least 2 bytes, and so does each of its nc values (an
+     * empty Value is invalid): rows that cannot fit in the n bytes are
+     * refused before room for them is allocated (4096 empty columns and
+     * 2-byte empty rows would cost 64 KiB of values per row) */
+    if (nc && nr > n / 2 / (nc + 1))
+        return hrana__fail_at(&c->d, "rows", HRANA_E_INVALID,
+                              "%zu rows of %zu values do not fit in %zu bytes", nr, nc, n);
     out->rows = hrana__alloc_n(&c->d, nr * nc, sizeof *out->rows);
     if (!out->rows || hrana__pb_items(c, p, n, HRANA_PB_RESULT_ROWS, "rows", out->rows,
                                       nc * sizeof *out->rows, nr, row, &nc, &out->nrows))

@@ -89,10 +89,21 @@ void hrana_pb_put_bytes(hrana_buf *b, unsigned field, const void *p, size_t n)
         hrana_buf_put(b, p, n);
 }
 
+void hrana_pb_put_text(hrana_buf *b, unsigned field, const void *p, size_t n)
+{
+    if (hrana_utf8_valid(p, n)) {
+        hrana_pb_put_bytes(b, field, p, n);
+        return;
+    }
+    hrana_pb_put_tag(b, field, HRANA_PB_LEN);
+    hrana_pb_put_varint(b, hrana_utf8_fixed_len(p, n));
+    hrana_utf8_put_fixed(b, p, n);
+}
+
 void hrana_pb_put_cstr(hrana_buf *b, unsigned field, const char *s)
 {
     if (s)
-        hrana_pb_put_bytes(b, field, s, strlen(s));
+        hrana_pb_put_text(b, field, s, strlen(s));
 }
 
 /* ---- nested messages -----------------------------------------------------
@@ -153,10 +164,18 @@ void hrana_pb_put_value(hrana_buf *b, unsigned field, const lsql_value *v)
         hrana_pb_put_double(b, HRANA_PB_VALUE_FLOAT, v->u.d);
         return;
     case LSQL_TYPE_TEXT:
+        if (!hrana_utf8_valid(p, n)) { /* written repaired: the length changes */
+            size_t fixed = hrana_utf8_fixed_len(p, n);
+            hrana_pb_put_varint(b, 1 + varint_size(fixed) + (uint64_t)fixed);
+            hrana_pb_put_text(b, HRANA_PB_VALUE_TEXT, p, n);
+            return;
+        }
+        hrana_pb_put_varint(b, 1 + varint_size(n) + (uint64_t)n);
+        hrana_pb_put_bytes(b, HRANA_PB_VALUE_TEXT, p, n);
+        return;
     case LSQL_TYPE_BLOB:
         hrana_pb_put_varint(b, 1 + varint_size(n) + (uint64_t)n);
-        hrana_pb_put_bytes(b, v->type == LSQL_TYPE_TEXT ? HRANA_PB_VALUE_TEXT : HRANA_PB_VALUE_BLOB,
-                           p, n);
+        hrana_pb_put_bytes(b, HRANA_PB_VALUE_BLOB, p, n);
         return;
     default:
         break;
@@ -187,7 +206,7 @@ void hrana_pb_put_error(hrana_buf *b, unsigned field, const char *message, const
 void hrana_pb_put_str(hrana_buf *b, unsigned field, hrana_str s)
 {
     if (s.p)
-        hrana_pb_put_bytes(b, field, s.p, s.n);
+        hrana_pb_put_text(b, field, s.p, s.n);
 }
 
 void hrana_pb_put_error_s(hrana_buf *b, unsigned field, const hrana_error *e)

@@ -8,37 +8,6 @@
 
 #include <sodium.h>
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid
- * (overlongs, surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-            return 0;
-        if (c == 0xe0 && s[1] < 0xa0)
-            return 0; /* overlong */
-        if (c == 0xed && s[1] >= 0xa0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-            (s[3] & 0xc0) != 0x80)
-            return 0;
-        if (c == 0xf0 && s[1] < 0x90)
-            return 0; /* overlong */
-        if (c == 0xf4 && s[1] >= 0x90)
-            return 0; /* > U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
 /* 1 for bytes that can be copied as they are: printable ASCII other than
  * '"' and '\\'. */
 static const unsigned char plain_ascii[256] = {
@@ -97,7 +66,7 @@ void hrana_put_string(hrana_buf *b, const char *p, size_t n)
             el = 1;
             i++;
         } else {
-            size_t k = utf8_seq(s + i, n - i);
+            size_t k = hrana_utf8_seq(s + i, n - i);
             if (k) {
                 if (hrana_buf_put(b, s + i, k))
                     return;

@@ -181,6 +181,9 @@ static int start(rstmt *s)
         if (code)
             return lsql__conn_fail(c, NULL, code, "request body too large");
         bool had_stream = rc->baton != NULL;
+        /* as in rpipe_run: a transaction may be open (or it is not known):
+         * no new stream and no resend */
+        bool txn = rc->in_txn || (rc->ac_unknown && rc->baton);
         long status = 0;
         lsql_error e;
         lsql_error_clear(&e);
@@ -190,16 +193,14 @@ static int start(rstmt *s)
         clock_gettime(CLOCK_MONOTONIC, &rc->last_use);
         if (code == LSQL_OK && status != 200) {
             code = renc_http_error(rc->http, status, &rc->resp, &e);
-            if (!rc->in_txn && had_stream && attempt == 0 &&
-                (code == LSQL_HRANA_STREAM_EXPIRED || code == LSQL_HRANA_SERVER)) {
+            if (!txn && had_stream && attempt == 0 && rpipe_stream_gone(code, &e)) {
                 rpipe_drop_stream(rc);
                 continue;
             }
         }
         if (code != LSQL_OK) {
             rhttp_stream_end(rc->http);
-            if (!rc->in_txn && attempt < rc->retry.max &&
-                rpipe_may_retry(code, status, s->readonly)) {
+            if (!txn && attempt < rc->retry.max && rpipe_may_retry(code, status, s->readonly)) {
                 rpipe_drop_stream(rc);
                 lsql__retry_sleep(lsql__retry_delay_ms(&rc->retry, attempt,
                                                        rhttp_retry_after(rc->http)),

@@ -66,7 +66,9 @@ static int try_protocol(rdb *d, rhttp *h, int version, int encoding, bool forced
      * with 200 does not speak it */
     hrana_pipeline_resp resp;
     hrana_status hs;
-    if (renc_decode_pipeline(encoding, body->p, body->len, &d->limits, &resp, &hs) == HRANA_OK) {
+    hrana_limits lim = d->limits;
+    lim.max_requests = 2; /* 1 is right: more is not allocated (see rpipe.c) */
+    if (renc_decode_pipeline(encoding, body->p, body->len, &lim, &resp, &hs) == HRANA_OK) {
         size_t n = resp.nresults;
         hrana_pipeline_resp_free(&resp);
         if (n == 1)

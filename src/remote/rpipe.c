@@ -85,7 +85,8 @@ static int mark_lost(rconn *rc, const lsql_error *cause)
 
 int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e)
 {
-    if (rc->in_txn)
+    /* as in rpipe_run: a transaction open, or perhaps open */
+    if (rc->in_txn || (rc->ac_unknown && rc->baton))
         return mark_lost(rc, e);
     rpipe_drop_stream(rc);
     rc->c->last = *e;
@@ -281,8 +282,14 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
             return code;
         }
         hrana_status hs;
-        if (renc_decode_pipeline(rc->db->encoding, rc->resp.p, rc->resp.len, &rc->db->limits,
-                                 out, &hs)) {
+        /* at most one result more than requests (more is refused below
+         * anyway): a protobuf batch result costs a slot per step up to its
+         * largest index whatever its size, so thousands of tiny ones must
+         * not be allocated before the count is checked */
+        hrana_limits lim = rc->db->limits;
+        if (lim.max_requests > nreq + 1)
+            lim.max_requests = nreq + 1;
+        if (renc_decode_pipeline(rc->db->encoding, rc->resp.p, rc->resp.len, &lim, out, &hs)) {
             lsql_error pe;
             lsql_error_clear(&pe);
             lsql__err_set(&pe, hs.code == HRANA_E_NOMEM ? LSQL_NOMEM : LSQL_HRANA_PROTOCOL,

@@ -12,71 +12,12 @@
  * length-delimited items: the CursorRespBody, then CursorEntry messages. */
 #include "out.h"
 #include "hrana_pb.h"
-#include "utf8.h"
 
 #include <string.h>
 
-/* fields the header names only in comments */
-#define DESCRIBE_PARAM_NAME 1 /* DescribeParam.name */
-#define STEP_BEGIN_STEP 1     /* StepBeginEntry */
-#define STEP_BEGIN_COLS 2
-#define STEP_END_AFFECTED 1 /* StepEndEntry */
-#define STEP_END_ROWID 2
-#define STEP_ERROR_STEP 1 /* StepErrorEntry */
-#define STEP_ERROR_ERROR 2
-
-/* ---- strings: protobuf strings must be valid UTF-8; text from the database,
- * names and messages that echo a client's bytes may not be: those are
- * written with U+FFFD for each bad byte, as in the JSON answers. */
-
-static void put_text(hrana_buf *b, unsigned field, const char *p, size_t n)
-{
-    if (lsqld_utf8_valid(p, n)) {
-        hrana_pb_put_bytes(b, field, p, n);
-        return;
-    }
-    hrana_pb_put_tag(b, field, HRANA_PB_LEN);
-    hrana_pb_put_varint(b, lsqld_utf8_fixed_len(p, n));
-    lsqld_utf8_put_fixed(b, p, n);
-}
-
-/* Nothing when s is NULL. */
-static void put_cstr(hrana_buf *b, unsigned field, const char *s)
-{
-    if (s)
-        put_text(b, field, s, strlen(s));
-}
-
-/* A Value message in `field`. */
-static void put_value(hrana_buf *b, unsigned field, const lsql_value *v)
-{
-    if (v->type != LSQL_TYPE_TEXT || !v->u.bytes.p ||
-        lsqld_utf8_valid(v->u.bytes.p, v->u.bytes.n)) {
-        hrana_pb_put_value(b, field, v);
-        return;
-    }
-    size_t m = hrana_pb_begin(b, field);
-    put_text(b, HRANA_PB_VALUE_TEXT, v->u.bytes.p, v->u.bytes.n);
-    hrana_pb_end(b, m);
-}
-
-/* A Col (or DescribeCol) message in `field`; NULL: absent. */
-static void put_col(hrana_buf *b, unsigned field, const char *name, const char *decltype)
-{
-    size_t m = hrana_pb_begin(b, field);
-    put_cstr(b, HRANA_PB_COL_NAME, name);
-    put_cstr(b, HRANA_PB_COL_DECLTYPE, decltype);
-    hrana_pb_end(b, m);
-}
-
-/* An Error message in `field` (code NULL: absent). */
-static void put_error(hrana_buf *b, unsigned field, const char *message, const char *code)
-{
-    size_t m = hrana_pb_begin(b, field);
-    put_text(b, HRANA_PB_ERROR_MESSAGE, message ? message : "", message ? strlen(message) : 0);
-    put_cstr(b, HRANA_PB_ERROR_CODE, code);
-    hrana_pb_end(b, m);
-}
+/* Strings are written with the codec's text writers, which repair invalid
+ * UTF-8 (text from the database, names and messages that echo a client's
+ * bytes) with U+FFFD, as in the JSON answers. */
 
 /* ---- requests ------------------------------------------------------------- */
 
@@ -149,7 +90,7 @@ static void ok_end(hrana_buf *b, lsqld_out_mark *m)
 static void error_result(hrana_buf *b, const char *message, const char *code)
 {
     size_t r = hrana_pb_begin(b, HRANA_PB_PIPELINE_RESP_RESULTS);
-    put_error(b, HRANA_PB_STREAM_RESULT_ERROR, message, code);
+    hrana_pb_put_error(b, HRANA_PB_STREAM_RESULT_ERROR, message, code);
     hrana_pb_end(b, r);
 }
 
@@ -158,7 +99,7 @@ static void error_result(hrana_buf *b, const char *message, const char *code)
 static void put_cols(hrana_buf *b, unsigned field, lsql_stmt *st, int ncols)
 {
     for (int i = 0; i < ncols; i++)
-        put_col(b, field, lsql_column_name(st, i), lsql_column_decltype(st, i));
+        hrana_pb_put_col(b, field, lsql_column_name(st, i), lsql_column_decltype(st, i));
 }
 
 /* A Row message in `field`. */
@@ -169,7 +110,7 @@ static int put_row(hrana_buf *b, unsigned field, lsql_stmt *st, int ncols)
         lsql_value v;
         if (lsql_column_value(st, i, &v) != LSQL_OK)
             return -1;
-        put_value(b, HRANA_PB_ROW_VALUES, &v);
+        hrana_pb_put_value(b, HRANA_PB_ROW_VALUES, &v);
     }
     hrana_pb_end(b, m);
     return 0;
@@ -239,7 +180,7 @@ static void step_error(hrana_buf *b, uint32_t i, const char *message, const char
         return;
     size_t m = hrana_pb_begin(b, HRANA_PB_BATCH_STEP_ERRORS);
     hrana_pb_put_uint(b, HRANA_PB_MAP_KEY, i);
-    put_error(b, HRANA_PB_MAP_VALUE, message, code);
+    hrana_pb_put_error(b, HRANA_PB_MAP_VALUE, message, code);
     hrana_pb_end(b, m);
 }
 
@@ -253,13 +194,13 @@ static void describe(hrana_buf *b, lsql_stmt *st, int is_explain, int is_readonl
     int pc = lsql_param_count(st);
     for (int i = 1; i <= pc; i++) {
         size_t m = hrana_pb_begin(b, HRANA_PB_DESCRIBE_PARAMS);
-        put_cstr(b, DESCRIBE_PARAM_NAME, lsql_param_name(st, i));
+        hrana_pb_put_cstr(b, HRANA_PB_DESCRIBE_PARAM_NAME, lsql_param_name(st, i));
         hrana_pb_end(b, m);
     }
     int nc = lsql_column_count(st);
     for (int i = 0; i < nc; i++) {
         const char *name = lsql_column_name(st, i);
-        put_col(b, HRANA_PB_DESCRIBE_COLS, name ? name : "",
+        hrana_pb_put_col(b, HRANA_PB_DESCRIBE_COLS, name ? name : "",
                          lsql_column_decltype(st, i));
     }
     hrana_pb_put_bool(b, HRANA_PB_DESCRIBE_IS_EXPLAIN, is_explain);
@@ -279,8 +220,8 @@ static void cursor_step_begin(hrana_buf *b, uint32_t step, lsql_stmt *st, int nc
 {
     size_t it = hrana_pb_item_begin(b);
     size_t m = hrana_pb_begin(b, HRANA_PB_ENTRY_STEP_BEGIN);
-    hrana_pb_put_uint(b, STEP_BEGIN_STEP, step);
-    put_cols(b, STEP_BEGIN_COLS, st, ncols);
+    hrana_pb_put_uint(b, HRANA_PB_STEP_BEGIN_STEP, step);
+    put_cols(b, HRANA_PB_STEP_BEGIN_COLS, st, ncols);
     hrana_pb_end(b, m);
     hrana_pb_item_end(b, it);
 }
@@ -298,9 +239,9 @@ static void cursor_step_end(hrana_buf *b, const lsqld_out_end *e)
 {
     size_t it = hrana_pb_item_begin(b);
     size_t m = hrana_pb_begin(b, HRANA_PB_ENTRY_STEP_END);
-    hrana_pb_put_uint(b, STEP_END_AFFECTED, (uint64_t)e->affected);
+    hrana_pb_put_uint(b, HRANA_PB_STEP_END_AFFECTED, (uint64_t)e->affected);
     if (e->has_rowid)
-        hrana_pb_put_sint(b, STEP_END_ROWID, e->rowid);
+        hrana_pb_put_sint(b, HRANA_PB_STEP_END_LAST_INSERT_ROWID, e->rowid);
     hrana_pb_end(b, m);
     hrana_pb_item_end(b, it);
 }
@@ -309,8 +250,8 @@ static void cursor_step_error(hrana_buf *b, uint32_t step, const char *message, 
 {
     size_t it = hrana_pb_item_begin(b);
     size_t m = hrana_pb_begin(b, HRANA_PB_ENTRY_STEP_ERROR);
-    hrana_pb_put_uint(b, STEP_ERROR_STEP, step);
-    put_error(b, STEP_ERROR_ERROR, message, code);
+    hrana_pb_put_uint(b, HRANA_PB_STEP_ERROR_STEP, step);
+    hrana_pb_put_error(b, HRANA_PB_STEP_ERROR_ERROR, message, code);
     hrana_pb_end(b, m);
     hrana_pb_item_end(b, it);
 }

@@ -6,6 +6,7 @@
 #include "test_pb_util.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 /* ---- body builders -------------------------------------------------------- */
 
@@ -662,6 +663,70 @@ static void test_proto_rules(void **state)
     hrana_pipeline_resp_free(&p);
 }
 
+/* ---- memory bounded by the body ---------------------------------------------
+ * The JSON decoder allocates nothing before jansson has parsed the tree, so
+ * the remote client, which reads answers of up to max_response bytes,
+ * bounds them by max_body alone (max_nodes unlimited). The protobuf decoder
+ * allocates from counts: what it allocates must stay proportional to the
+ * body, or a small hostile answer makes a client allocate (and clear)
+ * gigabytes. */
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* 4096 empty columns, then `wide_rows` empty rows. */
+static size_t wide_rows;
+static void wide_empty_rows(hrana_buf *b)
+{
+    for (int i = 0; i < 4096; i++)
+        hrana_pb_end(b, hrana_pb_begin(b, HRANA_PB_RESULT_COLS));
+    for (size_t i = 0; i < wide_rows; i++)
+        hrana_pb_end(b, hrana_pb_begin(b, HRANA_PB_RESULT_ROWS));
+}
+
+static void test_amplification(void **state)
+{
+    (void)state;
+    hrana_buf b;
+    hrana_buf_init(&b, 16u << 20);
+    hrana_status st;
+    hrana_limits l = ht_limits(); /* the remote client's (remote.c) */
+    l.max_body = 64u << 20;
+    l.max_nodes = (size_t)-1 / 2;
+    /* 16384 rows of 4096 columns would be 64M values (1 GiB of lsql_value)
+     * from a 40 KB body */
+    wide_rows = 16384;
+    exec_resp(&b, wide_empty_rows);
+    assert_true(b.len < 64 * 1024);
+    long before = peak_rss_kb();
+    expect(HRANA_E_INVALID, dresp(&b, &l, &st), st,
+           "results[0].response.result.rows: 16384 rows of 4096 values do not fit in");
+    assert_true(peak_rss_kb() - before < 256 * 1024);
+    /* the smallest rows that fit are read: 4-byte Null values */
+    reset(&b);
+    size_t m1 = hrana_pb_begin(&b, HRANA_PB_PIPELINE_RESP_RESULTS);
+    size_t m2 = hrana_pb_begin(&b, HRANA_PB_STREAM_RESULT_OK);
+    size_t m3 = hrana_pb_begin(&b, HRANA_PB_REQ_EXECUTE);
+    size_t m4 = hrana_pb_begin(&b, HRANA_PB_INNER);
+    hrana_pb_put_col(&b, HRANA_PB_RESULT_COLS, NULL, NULL);
+    lsql_value nul = lsql_null();
+    for (int i = 0; i < 3; i++)
+        hrana_pb_put_row(&b, HRANA_PB_RESULT_ROWS, &nul, 1);
+    hrana_pb_end(&b, m4);
+    hrana_pb_end(&b, m3);
+    hrana_pb_end(&b, m2);
+    hrana_pb_end(&b, m1);
+    hrana_pipeline_resp p;
+    expect(HRANA_OK, hrana_pb_decode_pipeline_resp(b.p, b.len, &l, &p, &st), st, NULL);
+    assert_int_equal(p.results[0].response.stmt.nrows, 3);
+    hrana_pipeline_resp_free(&p);
+    hrana_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_proto_rules),
+        cmocka_unit_test(test_amplification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,7 +187,7 @@ static void test_value_extremes(void **state)
         lsql_int(INT64_MIN + 1), lsql_float(0.0), lsql_float(-0.0), lsql_float(INFINITY),
         lsql_float(-INFINITY), lsql_float(DBL_MAX), lsql_float(-DBL_MIN), lsql_float(5e-324),
         lsql_text("", 0), lsql_text("\0", 1), lsql_text("a\0b\0", 4),
-        lsql_text("\xff\xfe not utf-8", 13), lsql_text(text200, 200), lsql_blob(NULL, 0),
+        lsql_text("\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", 11), lsql_text(text200, 200), lsql_blob(NULL, 0),
         lsql_blob(big, nbig), lsql_null(),
     };
     size_t n = sizeof vals / sizeof vals[0];
@@ -209,6 +209,22 @@ static void test_value_extremes(void **state)
     assert_non_null(a[18].u.bytes.p); /* an empty blob still points somewhere */
     assert_true((const char *)a[19].u.bytes.p < b.p || (const char *)a[19].u.bytes.p >= b.p + b.len);
     hrana_pipeline_req_free(&out);
+    /* protobuf strings are UTF-8: invalid bytes are written as U+FFFD, as
+     * the JSON writer does (sqld's decoder refuses a request otherwise) */
+    lsql_value bad[2] = {lsql_text("\xff\xfe not utf-8", 13), lsql_text("a\xc0\xaf" "b", 4)};
+    q.stmt.args = bad;
+    q.stmt.nargs = 2;
+    hrana_buf_truncate(&b, 0);
+    hrana_pb_encode_pipeline_req(&b, &in);
+    assert_status(HRANA_OK, hrana_pb_decode_pipeline_req(b.p, b.len, &l, &out, &st), st);
+    a = out.requests[0].stmt.args;
+    assert_int_equal(a[0].u.bytes.n, 17);
+    assert_memory_equal(a[0].u.bytes.p, "\xef\xbf\xbd\xef\xbf\xbd not utf-8", 17);
+    assert_int_equal(a[1].u.bytes.n, 8); /* an overlong: two bad bytes */
+    assert_memory_equal(a[1].u.bytes.p, "a\xef\xbf\xbd\xef\xbf\xbd" "b", 8);
+    hrana_pipeline_req_free(&out);
+    q.stmt.args = vals;
+    q.stmt.nargs = n;
     /* NaN has no protobuf form either: it becomes NULL */
     lsql_value nan = lsql_float(NAN);
     q.stmt.args = &nan;

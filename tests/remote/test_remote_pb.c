@@ -23,6 +23,7 @@
 #include "fakesrv.h"
 
 #include <stdatomic.h>
+#include <sys/resource.h>
 
 enum fault {
     F_NONE,
@@ -32,6 +33,7 @@ enum fault {
     F_DROP_RESULT,  /* one result fewer than requests */
     F_EXTRA_RESULT, /* one result more */
     F_STEP_BEYOND,  /* a batch result for the step after the last one */
+    F_MANY_BATCHES, /* 4096 batch results, each one entry for step 16383 */
     F_STATUS,       /* `status` with `ctype` and `body` */
     F_RESET,        /* part of the answer, then a reset */
     /* cursor answers */
@@ -120,6 +122,20 @@ static void pipeline(fs_conn *c, const fs_req *r, srv *s, bool pb)
             br->step_errors = er;
             br->nsteps = n;
         }
+    } else if (f == F_MANY_BATCHES) {
+        size_t n = 4096, k = 16384; /* max_requests, max_steps */
+        hrana_stream_result *v = fh_alloc(&a, n * sizeof *v);
+        hrana_stmt_result **ok = fh_alloc(&a, k * sizeof *ok);
+        hrana_error **er = fh_alloc(&a, k * sizeof *er);
+        ok[k - 1] = fh_alloc(&a, sizeof *ok[k - 1]);
+        for (size_t i = 0; i < n; i++) {
+            v[i].response.type = HRANA_REQ_BATCH;
+            v[i].response.batch.step_results = ok;
+            v[i].response.batch.step_errors = er;
+            v[i].response.batch.nsteps = k;
+        }
+        a.resp.results = v;
+        a.resp.nresults = n;
     }
     hrana_buf out;
     fh_encode(&a, pb, &out);
@@ -639,6 +655,41 @@ static void wrong_result_counts(void **state)
     }
 }
 
+/* A batch result holds a slot per step up to its largest step index,
+ * whatever its size in bytes: an answer of 4096 results of one entry for
+ * step 16383 (60 KB) would be 1 GiB of slots. An answer with more results
+ * than requests is refused before they are allocated. */
+static void many_batch_results(void **state)
+{
+    (void)state;
+    fx *x = fx_new();
+    fx_open(x, NULL);
+    x->s.target = "execute";
+    x->s.fault = F_MANY_BATCHES;
+    x->s.times = 1;
+    lsql_error e;
+    int64_t v;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long before = ru.ru_maxrss;
+    ct_expect(LSQL_HRANA_PROTOCOL, &e, select_one(x, &v, &e));
+    getrusage(RUSAGE_SELF, &ru);
+    assert_true(ru.ru_maxrss - before < 256 * 1024);
+    select_works(x);
+    fx_free(x);
+    /* the same answer to the negotiation's close: not protobuf after all */
+    x = fx_new();
+    x->s.target = "close";
+    x->s.fault = F_MANY_BATCHES;
+    x->s.times = 1;
+    fx_open(x, NULL);
+    getrusage(RUSAGE_SELF, &ru);
+    assert_true(ru.ru_maxrss - before < 256 * 1024);
+    in_use(x->db, 3, LSQL_HRANA_JSON);
+    select_works(x);
+    fx_free(x);
+}
+
 static lsql_batch *three_inserts(const char *second)
 {
     lsql_batch *b;
@@ -840,6 +891,23 @@ static void stream_error_500(void **state)
         ct_expect(LSQL_TXN_LOST, &e, select_one(x, &v, &e));
         ct_expect(LSQL_OK, &e, lsql_exec(x->c, "ROLLBACK", NULL, 0, NULL, &e));
         select_works(x);
+        /* a transaction begun through a cursor (whose request carries no
+         * get_autocommit): a stream error on the next cursor loses it too,
+         * never a silent new stream */
+        lsql_cursor *cur = NULL;
+        const lsql_rowset *pg;
+        ct_expect(LSQL_OK, &e, lsql_cursor_open(x->c, "BEGIN", NULL, 0, &cur, &e));
+        assert_int_equal(lsql_cursor_fetch(cur, 10, &pg, &e), LSQL_DONE);
+        lsql_cursor_close(cur);
+        x->s.target = "cursor";
+        x->s.times = 1;
+        atomic_store(&x->s.hits, 0);
+        ct_expect(LSQL_OK, &e, lsql_cursor_open(x->c, "SELECT x FROM t", NULL, 0, &cur, &e));
+        ct_expect(LSQL_TXN_LOST, &e, lsql_cursor_fetch(cur, 10, &pg, &e));
+        lsql_cursor_close(cur);
+        assert_int_equal(hits(x), 1);
+        ct_expect(LSQL_OK, &e, lsql_exec(x->c, "ROLLBACK", NULL, 0, NULL, &e));
+        select_works(x);
         fx_free(x);
     }
 }
@@ -951,6 +1019,7 @@ int main(void)
         cmocka_unit_test(malformed_bytes),
         cmocka_unit_test(wrong_result_counts),
         cmocka_unit_test(batch_step_beyond),
+        cmocka_unit_test(many_batch_results),
         cmocka_unit_test(batch_skipped_trailing_steps),
         cmocka_unit_test(http_errors),
         cmocka_unit_test(stream_error_500),

@@ -1,8 +1,9 @@
-/* utf8.c -- UTF-8 validation and repair (U+FFFD for each invalid byte). */
-#include "utf8.h"
+/* utf8.c -- UTF-8 validation and repair (U+FFFD for each invalid byte), for
+ * the writers of both encodings: JSON and protobuf strings must be valid
+ * UTF-8, text from a database need not be. */
+#include "hrana.h"
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid. */
-static size_t seq(const unsigned char *s, size_t n)
+size_t hrana_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     if (c < 0x80)
@@ -28,7 +29,7 @@ static size_t seq(const unsigned char *s, size_t n)
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-int lsqld_utf8_valid(const void *p, size_t n)
+int hrana_utf8_valid(const void *p, size_t n)
 {
     const unsigned char *s = p;
     for (size_t i = 0; i < n;) {
@@ -36,7 +37,7 @@ int lsqld_utf8_valid(const void *p, size_t n)
             i++;
             continue;
         }
-        size_t k = seq(s + i, n - i);
+        size_t k = hrana_utf8_seq(s + i, n - i);
         if (!k)
             return 0;
         i += k;
@@ -44,25 +45,25 @@ int lsqld_utf8_valid(const void *p, size_t n)
     return 1;
 }
 
-size_t lsqld_utf8_fixed_len(const void *p, size_t n)
+size_t hrana_utf8_fixed_len(const void *p, size_t n)
 {
     const unsigned char *s = p;
     size_t len = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = seq(s + i, n - i);
+        size_t k = hrana_utf8_seq(s + i, n - i);
         len += k ? k : 3;
         i += k ? k : 1;
     }
     return len;
 }
 
-void lsqld_utf8_put_fixed(hrana_buf *b, const void *p, size_t n)
+void hrana_utf8_put_fixed(hrana_buf *b, const void *p, size_t n)
 {
     const unsigned char *s = p;
     size_t i = 0;
     while (i < n) {
         size_t start = i, k;
-        while (i < n && (k = seq(s + i, n - i)) != 0)
+        while (i < n && (k = hrana_utf8_seq(s + i, n - i)) != 0)
             i += k;
         if (i > start && hrana_buf_put(b, s + start, i - start))
             return;
