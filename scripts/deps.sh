@@ -7,7 +7,7 @@ what=${1:-build}
 pkgs=(cmake make gcc pkg-config libsqlite3-dev libjansson-dev libmicrohttpd-dev libsodium-dev libcurl4-openssl-dev)
 case "$what" in
   build) ;;
-  test)  pkgs+=(g++ clang libclang-rt-14-dev libcmocka-dev openssl) ;;
+  test)  pkgs+=(g++ clang libclang-rt-14-dev libcmocka-dev openssl nghttp2-proxy) ;;
   bench) pkgs+=(valgrind wrk curl libmicrohttpd-dev) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
