@@ -21,4 +21,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # nghttp2-proxy (nghttpx, the HTTP/2 front of the remote tests, which start
+  # their own) enables a system service on install: not wanted running
+  if [[ " ${missing[*]} " == *" nghttp2-proxy "* ]] && command -v systemctl >/dev/null &&
+     systemctl is-enabled --quiet nghttpx 2>/dev/null; then
+    $SUDO systemctl disable --now nghttpx >/dev/null 2>&1 || true
+  fi
 fi
