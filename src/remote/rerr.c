@@ -405,6 +405,14 @@ int lsql__remote_http_error(long status, const char *body, size_t n, lsql_error 
     return lsql__remote_http_error_ct(status, NULL, body, n, e);
 }
 
+/* A body that is not read (binary, or protobuf that is no Error): only its
+ * type and size are told; *n becomes 0 (nothing more to look at). */
+static void opaque_body(char *what, size_t cap, size_t *n, const char *ctype)
+{
+    snprintf(what, cap, "(a %zu-byte %.64s body)", *n, ctype);
+    *n = 0;
+}
+
 int lsql__remote_http_error_ct(long status, const char *ctype, const char *body, size_t n,
                                lsql_error *e)
 {
@@ -420,11 +428,9 @@ int lsql__remote_http_error_ct(long status, const char *ctype, const char *body,
      * Error (HTTP 500, application/x-protobuf): decoded like a JSON one */
     bool pb = n && ctype && (!strncasecmp(ctype, "application/x-protobuf", 22) ||
                              !strncasecmp(ctype, "application/protobuf", 20));
-    if (n && binary_type(ctype) && !pb) {
-        /* e.g. application/octet-stream: only its type and size are told */
-        snprintf(what, sizeof what, "(a %zu-byte %.64s body)", n, ctype);
+    if (n && binary_type(ctype) && !pb) { /* e.g. application/octet-stream */
+        opaque_body(what, sizeof what, &n, ctype);
         json_msg = true;
-        n = 0;
     }
 
     /* a Hrana Error object? */
@@ -437,13 +443,11 @@ int lsql__remote_http_error_ct(long status, const char *ctype, const char *body,
         hrana_limits_default(&lim);
         int drc = pb ? hrana_pb_decode_error(body, n, &lim, arena, &he, &st)
                      : hrana_decode_error(body, n, &lim, arena, &he, &st);
-        if (drc == HRANA_OK && pb && !(he.message.p && he.message.n)) {
+        if (drc == HRANA_OK && pb && !(he.message.p && he.message.n))
             drc = HRANA_E_INVALID; /* not an Error message after all */
-        }
-        if (drc != HRANA_OK && pb) { /* undecodable protobuf: type and size only */
-            snprintf(what, sizeof what, "(a %zu-byte %.64s body)", n, ctype);
+        if (drc != HRANA_OK && pb) {
+            opaque_body(what, sizeof what, &n, ctype);
             json_msg = true;
-            n = 0;
         }
         if (drc == HRANA_OK) {
             hrana = true;
