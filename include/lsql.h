@@ -949,8 +949,11 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * stream left idle (sqld and lsqld: 10 s): outside a transaction lsql then
  * opens a new stream silently; inside one every call fails with
  * LSQL_TXN_LOST (the server has rolled the work back) until the application
- * rolls back (lsql_rollback, or a ROLLBACK statement, succeeds at once).
- * The same holds when the connection breaks during a transaction.
+ * rolls back (lsql_rollback, or a ROLLBACK statement, succeeds at once --
+ * also when the ROLLBACK itself is the first request to find the stream
+ * gone, so lsql_conn_reset and a pool's release leave such a connection
+ * clean). The same holds when the connection breaks during a transaction
+ * or the server restarts.
  *
  * Errors carry the HTTP status in lsql_error.http_status. Statement errors
  * keep their SQLite class (LSQL_CONSTRAINT_UNIQUE...) and constraint kind;
@@ -1998,13 +2001,20 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  *    if it is idle, unless LSQL_POOL_FIFO;
  *  - a connection idle for health_check_idle_ms or longer is pinged
  *    (lsql_conn_ping) before it is handed out; one that fails is closed and
- *    replaced by a new one, transparently for the acquirer;
+ *    replaced by a new one, transparently for the acquirer (the new one is
+ *    pinged too: if it fails as well, acquire returns its error rather than
+ *    a connection that would fail at first use);
  *  - the pool grows on demand up to max_size and shrinks back to min_size:
  *    idle connections beyond min_size are closed after idle_timeout_ms, and
  *    every connection after max_lifetime_ms (when next idle), by
  *    lsql_pool_maintain() (a background thread with maintain_interval_ms, or
  *    your own calls) and lazily by acquire;
- *  - LSQL_POOL_RW_SPLIT (a LOCAL database in WAL mode): one writer
+ *  - every mode: a pool works the same over LOCAL (shared MEMORY) and
+ *    REMOTE databases; a remote connection outlives a server restart
+ *    outside a transaction (its stream is replaced), and a connection whose
+ *    transaction was lost is clean again at release;
+ *  - LSQL_POOL_RW_SPLIT (a LOCAL database in WAL mode; other modes:
+ *    LSQL_NOTSUP_BACKEND from lsql_pool_open): one writer
  *    connection and min_size..max_size readers; readers are read-only
  *    connections (the pool opens a second lsql_db on the same file with
  *    LSQL_DB_READONLY and the same options): a write to the database on
@@ -2127,8 +2137,11 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
  * message says how long the caller waited, how many other threads were
  * waiting and how many connections were in use), LSQL_POOL_CLOSED (the pool
  * is closed, also while waiting), LSQL_INVALID_ARG (NULL out, bad intent,
- * timeout_ms < -1), LSQL_MISUSE_HANDLE, or the error of opening a
- * connection (LSQL_CANTOPEN, LSQL_NOMEM, ...). Thread-safe. */
+ * timeout_ms < -1), LSQL_MISUSE_HANDLE, the error of opening a connection
+ * (LSQL_CANTOPEN, LSQL_NOMEM, ...), or -- when a connection failed its
+ * health check and its replacement fails the same check (the database is
+ * unreachable: a server down) -- the replacement's error (for example
+ * LSQL_HTTP_CONNECT, retryable), both connections closed. Thread-safe. */
 LSQL_API int lsql_pool_acquire(lsql_pool *pool, int intent, int32_t timeout_ms,
                                lsql_conn **out, lsql_error *err);
 

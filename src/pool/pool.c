@@ -322,6 +322,45 @@ static int leave_fail(lsql_pool *p, int rc)
     return rc;
 }
 
+/* The replacement of a connection that failed its health check is checked
+ * too before it is handed out: when the database itself is unreachable (a
+ * server down), the acquirer gets that error now instead of a connection
+ * that fails at its first use. On failure the replacement is closed, its
+ * slot freed, and the caller's reference dropped. */
+static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, lsql_error *err)
+{
+    lsql_error e2;
+    int rc = lsql_conn_ping(e->conn, &e2);
+    if (rc == LSQL_OK)
+        return LSQL_OK;
+    lsql_pool_event ev;
+    pthread_mutex_lock(&p->mu);
+    pool__unregister_locked(p, e);
+    s->in_use--;
+    p->ctr.broken++;
+    p->ctr.destroyed++;
+    pool__event_fill(p, &ev, LSQL_POOL_EV_BROKEN, s, NULL, 0, rc);
+    lsql_pool_event_fn fn = p->ev_fn;
+    void *ctx = p->ev_ctx;
+    pool__slot_free_locked(s);
+    bool free_now;
+    pool__unref_locked(p, &free_now);
+    pthread_mutex_unlock(&p->mu);
+    pool__close_entry(e);
+    pool__event_emit(fn, ctx, &ev);
+    if (free_now)
+        pool__destroy(p);
+    pool__fail(err, rc,
+               "pool: a connection failed its health check and a new one fails too "
+               "(the database is unreachable?): %s",
+               e2.message);
+    if (err) {
+        err->flags = e2.flags; /* retryable stays retryable */
+        err->http_status = e2.http_status;
+    }
+    return rc;
+}
+
 LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsql_conn **out,
                                lsql_error *err)
 {
@@ -472,6 +511,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
 
     /* health: a connection idle too long is pinged; a broken one is closed
      * and replaced in the same slot */
+    bool replacing = false;
     if (e && pool__needs_ping(p, e, t1)) {
         lsql_error perr;
         int prc = lsql_conn_ping(e->conn, &perr);
@@ -490,6 +530,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
             pool__event_emit(fn, ctx, &ev);
             e = NULL;
             open_new = true; /* the slot stays counted in s->total */
+            replacing = true;
         }
     }
     if (open_new) {
@@ -525,6 +566,11 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         ctx = p->ev_ctx;
         pthread_mutex_unlock(&p->mu);
         pool__event_emit(fn, ctx, &ev);
+        if (replacing) {
+            int rc2 = replacement_check(p, s, e, err);
+            if (rc2)
+                return rc2;
+        }
     }
 
     /* the caller's reference now belongs to the connection that is out */

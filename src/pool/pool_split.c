@@ -22,7 +22,8 @@ int pool__role_intent(int role)
 /* Checks, on the pool's first connection, that the database suits a pool:
  * a MEMORY database must be shared (a private one has an empty file name
  * in PRAGMA database_list: every connection would be its own database), and
- * the split needs WAL (readers then never block the writer). Plain SQL and
+ * the split needs a LOCAL file in WAL (readers then never block the writer;
+ * a remote server has no read-only stream, and orders writes itself). Plain SQL and
  * public calls only, so any backend can answer. */
 int pool__check_db(lsql_pool *p, lsql_conn *c, lsql_error *err)
 {
@@ -40,6 +41,17 @@ int pool__check_db(lsql_pool *p, lsql_conn *c, lsql_error *err)
                               "lsql_pool_open: the MEMORY database is private to each connection "
                               "(every pooled connection would be a separate, empty database); "
                               "open it with LSQL_DB_MEMORY_SHARED (URL memory=shared)");
+    }
+    if (p->split && lsql_db_mode(p->db) != LSQL_MODE_LOCAL) {
+        int m = lsql_db_mode(p->db);
+        return pool__fail(err, LSQL_NOTSUP_BACKEND,
+                          "lsql_pool_open: LSQL_POOL_RW_SPLIT splits a LOCAL database in WAL "
+                          "mode between one writer and read-only readers; this database is %s "
+                          "(a server orders its clients' writes itself): open the pool without "
+                          "the flag",
+                          m == LSQL_MODE_REMOTE   ? "REMOTE"
+                          : m == LSQL_MODE_MEMORY ? "MEMORY (no WAL)"
+                                                  : "not LOCAL");
     }
     if (p->split) {
         int mode = -1;

@@ -199,6 +199,13 @@ int remote_prepare(lsql_conn *c, const char *sql, size_t n, bool nul_term, unsig
     hrana_pipeline_resp resp;
     size_t first = 0;
     int code = rpipe_run(rc, build_describe, &p, RPIPE_READONLY, &resp, &first);
+    if (code == LSQL_TXN_LOST && rc->lost && rsql_is_rollback(buf, len)) {
+        /* the describe found the transaction's stream gone: the ROLLBACK
+         * that asked for it runs locally, as above */
+        st->bs = s;
+        st->kind = s->kind;
+        return LSQL_OK;
+    }
     if (code) {
         rstmt_free(s);
         return lsql__err_out(&c->last, e == &c->last ? NULL : e);
@@ -450,6 +457,14 @@ static int execute(rstmt *s)
     size_t first = 0;
     unsigned flags = (s->readonly ? RPIPE_READONLY : 0) | (rpipe_kind_txn(s->kind) ? RPIPE_TXN : 0);
     int code = rpipe_run(rc, build_execute, &x, flags, &s->resp, &first);
+    if (code == LSQL_TXN_LOST && rc->lost && rsql_is_rollback(s->sql, s->sqllen)) {
+        /* a ROLLBACK that finds the stream gone: the server has rolled the
+         * transaction back, which is what was asked */
+        rc->lost = false;
+        rc->in_txn = false;
+        s->state = RS_DONE;
+        return LSQL_DONE;
+    }
     if (code) {
         s->state = RS_FAILED;
         s->err_code = code;

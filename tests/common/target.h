@@ -78,7 +78,8 @@ static int ct_atexit_set;
 static inline void ct_target_cleanup(void)
 {
     for (int i = ct_nservers - 1; i >= 0; i--) {
-        lsqld_stop(ct_servers[i].s);
+        if (ct_servers[i].s) /* NULL: stopped by ct_target_server_stop */
+            lsqld_stop(ct_servers[i].s);
         if (ct_servers[i].own_file)
             tu_db_remove(ct_servers[i].db);
         memset(&ct_servers[i], 0, sizeof ct_servers[i]);
@@ -122,6 +123,55 @@ static inline ct_server *ct_target_start(const char *path)
     return t;
 }
 
+/* The server of the database file `path` opened through ct_target_opts
+ * (NULL if none). */
+static inline ct_server *ct_target_server(const char *path)
+{
+    for (int i = 0; path && i < ct_nservers; i++)
+        if (!strcmp(ct_servers[i].db, path))
+            return &ct_servers[i];
+    return NULL;
+}
+
+/* The server a database opened through ct_target_open talks to (NULL if
+ * none). */
+static inline ct_server *ct_target_server_of(lsql_db *db)
+{
+    lsql_db_opts o;
+    lsql_db_opts_init(&o);
+    if (lsql_db_opts_get(db, &o) != LSQL_OK || !o.url)
+        return NULL;
+    for (int i = 0; i < ct_nservers; i++)
+        if (!strcmp(ct_servers[i].url, o.url))
+            return &ct_servers[i];
+    return NULL;
+}
+
+/* Stops a server (its streams end, its port closes); its file and slot stay
+ * for ct_target_server_start_again. */
+static inline void ct_target_server_stop(ct_server *t)
+{
+    lsqld_stop(t->s);
+    t->s = NULL;
+}
+
+/* Starts a stopped server again on the same port and file: what a client
+ * sees of a server restart (every stream is gone). */
+static inline void ct_target_server_start_again(ct_server *t)
+{
+    const char *colon = strrchr(t->url, ':');
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%s", colon ? colon + 1 : "0");
+    lsqld_config cfg;
+    lsqld_config_defaults(&cfg);
+    cfg.listen = listen;
+    cfg.db_path = t->db;
+    cfg.shutdown_timeout_ms = 2000;
+    char err[512];
+    if (lsqld_start(&cfg, &t->s, err, sizeof err))
+        fail_msg("lsqld_start again on %s: %s", listen, err);
+}
+
 /* Turns the options of a local test database into those of the current
  * mode. Remote: a LOCAL path names the server's database file, and the same
  * path again (a test that closes and reopens its database) reaches the same
@@ -130,10 +180,7 @@ static inline ct_server *ct_target_start(const char *path)
 static inline void ct_target_opts(lsql_db_opts *o)
 {
     const char *path = o->mode == LSQL_MODE_LOCAL ? o->path : NULL;
-    ct_server *t = NULL;
-    for (int i = 0; path && i < ct_nservers && !t; i++)
-        if (!strcmp(ct_servers[i].db, path))
-            t = &ct_servers[i];
+    ct_server *t = ct_target_server(path);
     if (!t)
         t = ct_target_start(path);
     int cache = o->stmt_cache_capacity;

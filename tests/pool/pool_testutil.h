@@ -3,6 +3,7 @@
 #define LSQL_POOL_TESTUTIL_H
 
 #include "coretest.h"
+#include "target.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -14,7 +15,7 @@ static inline lsql_db *pt_open_file(const char *name, unsigned flags)
     o.mode = LSQL_MODE_LOCAL;
     o.path = tu_db_path(name);
     o.flags = flags;
-    return ct_open(&o);
+    return ct_target_open(&o);
 }
 
 static inline lsql_pool *pt_pool(lsql_db *db, int min, int max, unsigned flags)

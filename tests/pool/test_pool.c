@@ -173,8 +173,10 @@ static void test_split_needs_wal(void **state)
     po.flags = LSQL_POOL_RW_SPLIT;
     lsql_pool *p = NULL;
     lsql_error e;
+    /* remote: the split is refused whatever the server's journal mode */
     ct_expect(LSQL_NOTSUP_BACKEND, &e, lsql_pool_open(db, &po, &p, &e));
-    assert_non_null(strstr(e.message, "delete"));
+    assert_non_null(strstr(e.message, ct_by_mode("delete", "REMOTE")));
+    assert_null(p);
     lsql_db_close(db);
 }
 
@@ -462,9 +464,14 @@ static void test_release_open_txn(void **state)
 
     lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY);
     assert_ptr_equal(d, c);
-    int st = -1;
-    assert_ok(lsql_txn_state(d, &st));
-    assert_int_equal(st, LSQL_TXN_NONE);
+    int ac = 0;
+    assert_ok(lsql_is_autocommit(d, &ac));
+    assert_int_equal(ac, 1);
+    if (!ct_remote()) { /* remote: LSQL_NOTSUP_BACKEND (no read/write state) */
+        int st = -1;
+        assert_ok(lsql_txn_state(d, &st));
+        assert_int_equal(st, LSQL_TXN_NONE);
+    }
     assert_int_equal(ct_int(d, "SELECT count(*) FROM t"), 1); /* row 2 rolled back */
     assert_int_equal(ct_int(d, "SELECT count(*) FROM temp.sqlite_schema"), 0);
     /* statement cache kept */
@@ -474,7 +481,8 @@ static void test_release_open_txn(void **state)
     lsql_txn_free(tx);
     /* another connection can write at once: no lock left behind */
     lsql_conn *other = ct_connect(db);
-    assert_ok(lsql_conn_set_busy_timeout(other, 0));
+    if (!ct_remote()) /* remote: lsqld waits writer_timeout_ms, then fails */
+        assert_ok(lsql_conn_set_busy_timeout(other, 0));
     tu_exec(other, "INSERT INTO t VALUES (3)");
     lsql_conn_close(other);
     assert_ok(lsql_pool_release(p, d, NULL));
@@ -495,6 +503,7 @@ static int fail_when_set(void *ctx)
 static void test_broken_on_ping(void **state)
 {
     (void)state;
+    ct_local_only("a progress handler breaks one connection (remote: test_remote_*)");
     lsql_db *db = pt_open_file("pool_broken", 0);
     lsql_pool *p = pt_pool(db, 1, 1, LSQL_POOL_PING_ALWAYS);
     ev_log log;
@@ -530,6 +539,7 @@ static void test_broken_on_ping(void **state)
 static void test_broken_on_release(void **state)
 {
     (void)state;
+    ct_local_only("a progress handler breaks one connection (remote: test_remote_*)");
     lsql_db *db = pt_open_file("pool_broken_rel", 0);
     lsql_pool *p = pt_pool(db, 0, 1, 0);
     int flag = 1;
@@ -583,6 +593,7 @@ static void *acq_thread(void *arg)
 static void test_broken_release_serves_waiter(void **state)
 {
     (void)state;
+    ct_local_only("a progress handler breaks one connection (remote: test_remote_*)");
     lsql_db *db = pt_open_file("pool_broken_wait", 0);
     lsql_pool *p = pt_pool(db, 0, 1, 0);
     int flag = 1;
@@ -600,6 +611,139 @@ static void test_broken_release_serves_waiter(void **state)
     assert_ok(lsql_pool_close(p));
     lsql_db_close(db);
 }
+
+#if LSQL_TEST_REMOTE
+/* ---- remote: server restarts and outages -------------------------------------- */
+
+/* A remote connection idle across a server restart keeps working (a new
+ * stream, transparently: not broken); while the server is down, an acquire
+ * whose ping fails gets the error of the outage once the replacement fails
+ * too, rather than a connection that fails at first use; once the server
+ * is back, the pool serves again. */
+static void test_remote_restart_and_outage(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_restart", 0);
+    ct_server *srv = ct_target_server_of(db);
+    assert_non_null(srv);
+    lsql_pool *p = pt_pool(db, 1, 2, LSQL_POOL_PING_ALWAYS);
+    ev_log log;
+    memset(&log, 0, sizeof log);
+    pthread_mutex_init(&log.mu, NULL);
+    assert_ok(lsql_pool_set_event_cb(p, on_event, &log));
+
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    tu_exec(c, "CREATE TABLE t(x)");
+    tu_exec(c, "INSERT INTO t VALUES (1)");
+    assert_ok(lsql_pool_release(p, c, NULL));
+
+    /* restart: the idle connection's stream is gone; the ping opens a new one */
+    ct_target_server_stop(srv);
+    ct_target_server_start_again(srv);
+    lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(d, c);
+    assert_int_equal(ct_int(d, "SELECT count(*) FROM t"), 1);
+    assert_ok(lsql_pool_release(p, d, NULL));
+    assert_int_equal(pt_metrics(p).broken, 0);
+
+    /* outage: the idle connection fails its ping, so does its replacement */
+    ct_target_server_stop(srv);
+    lsql_conn *x = (lsql_conn *)0x1;
+    lsql_error e;
+    int rc = lsql_pool_acquire(p, LSQL_POOL_ANY, 5000, &x, &e);
+    assert_int_equal(rc, LSQL_HTTP_CONNECT);
+    assert_int_equal(e.ext_code, LSQL_HTTP_CONNECT);
+    assert_true(e.flags & LSQL_ERRF_RETRYABLE);
+    assert_non_null(strstr(e.message, "fails too"));
+    assert_null(x);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.broken, 2);
+    assert_int_equal(m.size, 0);
+    assert_int_equal(m.in_use, 0);
+    assert_int_equal(m.created, 2);
+    assert_int_equal(m.destroyed, 2);
+    pthread_mutex_lock(&log.mu);
+    assert_int_equal(log.n[LSQL_POOL_EV_BROKEN], 2);
+    assert_int_equal(log.last_code, LSQL_HTTP_CONNECT);
+    pthread_mutex_unlock(&log.mu);
+
+    /* back: a new connection, the data still there */
+    ct_target_server_start_again(srv);
+    lsql_conn *y = pt_acquire(p, LSQL_POOL_ANY);
+    assert_int_equal(ct_int(y, "SELECT count(*) FROM t"), 1);
+    assert_ok(lsql_pool_release(p, y, NULL));
+    m = pt_metrics(p);
+    assert_int_equal(m.size, 1);
+    assert_int_equal(m.broken, 2);
+    assert_ok(lsql_pool_close(p));
+    pthread_mutex_destroy(&log.mu);
+    lsql_db_close(db);
+}
+
+/* A connection released with a transaction whose server stream was lost
+ * (here: the server restarted) is clean for its next user: the server
+ * rolled the transaction back, so the release has nothing to undo and does
+ * not discard the connection. */
+static void test_remote_release_lost_txn(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_lost", 0);
+    ct_server *srv = ct_target_server_of(db);
+    lsql_pool *p = pt_pool(db, 1, 1, 0);
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_WRITE);
+    tu_exec(c, "CREATE TABLE t(x)");
+    lsql_txn *tx;
+    assert_ok(lsql_begin(c, LSQL_BEGIN_IMMEDIATE, &tx, NULL));
+    tu_exec(c, "INSERT INTO t VALUES (1)");
+    ct_target_server_stop(srv);
+    ct_target_server_start_again(srv);
+    lsql_error e;
+    ct_expect(LSQL_OK, &e, lsql_pool_release(p, c, &e));
+    assert_int_equal(lsql_txn_active(tx), 0);
+    lsql_txn_free(tx);
+    lsql_conn *d = pt_acquire(p, LSQL_POOL_ANY);
+    assert_ptr_equal(d, c);
+    int ac = 0;
+    assert_ok(lsql_is_autocommit(d, &ac));
+    assert_int_equal(ac, 1);
+    assert_int_equal(ct_int(d, "SELECT count(*) FROM t"), 0); /* rolled back */
+    tu_exec(d, "INSERT INTO t VALUES (2)");
+    assert_ok(lsql_pool_release(p, d, NULL));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.broken, 0);
+    assert_int_equal(m.created, 1);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
+/* A connection that cannot be reset because the server is down is
+ * discarded; a thread waiting for it gets a new one once the server is
+ * back. */
+static void test_remote_discard_serves_waiter(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_down_wait", 0);
+    ct_server *srv = ct_target_server_of(db);
+    lsql_pool *p = pt_pool(db, 0, 1, 0);
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    tu_exec(c, "CREATE TEMP TABLE scratch(x)"); /* work for the reset */
+    acq_arg a = {p, LSQL_POOL_ANY, 30000, -99, ""};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
+    pt_wait_waiters(p, 1);
+    ct_target_server_stop(srv);
+    lsql_error e;
+    ct_expect(LSQL_POOL_DISCARDED, &e, lsql_pool_release(p, c, &e));
+    ct_target_server_start_again(srv); /* the waiter pings its new connection */
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, LSQL_OK);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.size, 1);
+    assert_int_equal(m.broken, 1);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+#endif
 
 /* ---- shutdown while threads wait -------------------------------------------- */
 
@@ -641,6 +785,7 @@ static void test_close_while_waiting(void **state)
 static void test_rw_split(void **state)
 {
     (void)state;
+    ct_local_only("LSQL_POOL_RW_SPLIT is LOCAL only (test_split_needs_wal: refused)");
     lsql_db *db = pt_open_file("pool_split", 0);
     lsql_pool *p = pt_pool(db, 1, 3, LSQL_POOL_RW_SPLIT);
     lsql_pool_metrics m = pt_metrics(p);
@@ -808,6 +953,7 @@ static uint64_t cache_uses(lsql_conn *c)
 static void test_release_fast_path(void **state)
 {
     (void)state;
+    ct_local_only("LSQL_POOL_RW_SPLIT is LOCAL only (test_split_needs_wal: refused)");
     lsql_db *db = pt_open_file("pool_fast", 0);
     lsql_pool *p = pt_pool(db, 1, 2, LSQL_POOL_RW_SPLIT);
     lsql_conn *w = pt_acquire(p, LSQL_POOL_WRITE);
@@ -934,27 +1080,32 @@ static void test_db_opts_get(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_errors),
-        cmocka_unit_test(test_error_names),
-        cmocka_unit_test(test_memory_modes),
-        cmocka_unit_test(test_split_needs_wal),
-        cmocka_unit_test(test_exhaustion_timeout),
-        cmocka_unit_test(test_fifo_waiters),
-        cmocka_unit_test(test_starving_waiter_first),
-        cmocka_unit_test(test_warm_reuse_lifo),
-        cmocka_unit_test(test_reuse_fifo_flag),
-        cmocka_unit_test(test_release_open_txn),
-        cmocka_unit_test(test_broken_on_ping),
-        cmocka_unit_test(test_broken_on_release),
-        cmocka_unit_test(test_broken_release_serves_waiter),
-        cmocka_unit_test(test_close_while_waiting),
-        cmocka_unit_test(test_rw_split),
-        cmocka_unit_test(test_maintain_shrink_and_lifetime),
-        cmocka_unit_test(test_background_maintenance),
-        cmocka_unit_test(test_grow_on_demand),
-        cmocka_unit_test(test_release_fast_path),
-        cmocka_unit_test(test_thread_affinity),
-        cmocka_unit_test(test_db_opts_get),
+        cmocka_unit_test_teardown(test_open_errors, ct_target_teardown),
+        cmocka_unit_test_teardown(test_error_names, ct_target_teardown),
+        cmocka_unit_test_teardown(test_memory_modes, ct_target_teardown),
+        cmocka_unit_test_teardown(test_split_needs_wal, ct_target_teardown),
+        cmocka_unit_test_teardown(test_exhaustion_timeout, ct_target_teardown),
+        cmocka_unit_test_teardown(test_fifo_waiters, ct_target_teardown),
+        cmocka_unit_test_teardown(test_starving_waiter_first, ct_target_teardown),
+        cmocka_unit_test_teardown(test_warm_reuse_lifo, ct_target_teardown),
+        cmocka_unit_test_teardown(test_reuse_fifo_flag, ct_target_teardown),
+        cmocka_unit_test_teardown(test_release_open_txn, ct_target_teardown),
+        cmocka_unit_test_teardown(test_broken_on_ping, ct_target_teardown),
+        cmocka_unit_test_teardown(test_broken_on_release, ct_target_teardown),
+        cmocka_unit_test_teardown(test_broken_release_serves_waiter, ct_target_teardown),
+        cmocka_unit_test_teardown(test_close_while_waiting, ct_target_teardown),
+#if LSQL_TEST_REMOTE
+        cmocka_unit_test_teardown(test_remote_restart_and_outage, ct_target_teardown),
+        cmocka_unit_test_teardown(test_remote_release_lost_txn, ct_target_teardown),
+        cmocka_unit_test_teardown(test_remote_discard_serves_waiter, ct_target_teardown),
+#endif
+        cmocka_unit_test_teardown(test_rw_split, ct_target_teardown),
+        cmocka_unit_test_teardown(test_maintain_shrink_and_lifetime, ct_target_teardown),
+        cmocka_unit_test_teardown(test_background_maintenance, ct_target_teardown),
+        cmocka_unit_test_teardown(test_grow_on_demand, ct_target_teardown),
+        cmocka_unit_test_teardown(test_release_fast_path, ct_target_teardown),
+        cmocka_unit_test_teardown(test_thread_affinity, ct_target_teardown),
+        cmocka_unit_test_teardown(test_db_opts_get, ct_target_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

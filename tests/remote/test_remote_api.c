@@ -564,6 +564,39 @@ static void expired_stream_inside_txn_is_lost(void **state)
     fx_stop(f);
 }
 
+/* The ROLLBACK itself is the first request to find the stream gone (before
+ * the statement is prepared, then with a cached ROLLBACK): the server has
+ * rolled the transaction back, which is what was asked, so it succeeds and
+ * the connection is clean (what a pool's release relies on). */
+static void rollback_that_finds_the_stream_lost(void **state)
+{
+    (void)state;
+    fx *f = fx_start("remote-lost-rb", tune_short_streams);
+    fx_connect(f, NULL);
+    lsql_conn *c = f->c;
+    lsql_error e;
+    tu_exec(c, "CREATE TABLE t(a INTEGER)");
+    for (int round = 0; round < 2; round++) { /* 0: ROLLBACK prepared now, 1: cached */
+        lsql_txn *tx;
+        ct_expect(LSQL_OK, &e, lsql_begin(c, LSQL_BEGIN_IMMEDIATE, &tx, &e));
+        tu_exec(c, "INSERT INTO t VALUES (1)");
+        expire_streams(f);
+        ct_expect(LSQL_OK, &e, lsql_rollback(c, tx, &e));
+        lsql_txn_free(tx);
+        int ac = 0;
+        assert_ok(lsql_is_autocommit(c, &ac));
+        assert_int_equal(ac, 1);
+        assert_int_equal(ct_int(c, "SELECT count(*) FROM t"), 0);
+    }
+    /* the same through a plain ROLLBACK statement */
+    tu_exec(c, "BEGIN");
+    tu_exec(c, "INSERT INTO t VALUES (1)");
+    expire_streams(f);
+    ct_expect(LSQL_OK, &e, lsql_exec(c, "ROLLBACK", NULL, 0, NULL, &e));
+    assert_int_equal(ct_int(c, "SELECT count(*) FROM t"), 0);
+    fx_stop(f);
+}
+
 static void close_rolls_back_on_the_server(void **state)
 {
     (void)state;
@@ -742,6 +775,7 @@ int main(void)
         cmocka_unit_test(batch_is_one_round_trip),
         cmocka_unit_test(expired_stream_outside_txn_is_replaced),
         cmocka_unit_test(expired_stream_inside_txn_is_lost),
+        cmocka_unit_test(rollback_that_finds_the_stream_lost),
         cmocka_unit_test(close_rolls_back_on_the_server),
         cmocka_unit_test(hrana2_server),
         cmocka_unit_test(cursor_streams_and_interleaves),
