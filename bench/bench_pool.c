@@ -24,6 +24,12 @@
  *                  conns  one connection per thread, lsql's default
  *                         busy_timeout (5000 ms); a BUSY is retried
  *                  mutex  one connection shared behind a pthread mutex
+ *                  raw-split, raw-conns, raw-mutex
+ *                         the same three on sqlite3 handles directly, no
+ *                         lsql and no pool (bench_pool_raw.h): raw-split,
+ *                         each thread with its own read-only connection and
+ *                         the writer behind a mutex, is the ideal split --
+ *                         an upper bound for any split pool here
  *                Same database, data, operation sequence (per-thread seeds)
  *                and lsql default settings for all; every connection is
  *                opened (and the pools filled) before the clock starts: the
@@ -40,13 +46,16 @@
  *                --write-stmts N (a write is a BEGIN IMMEDIATE transaction
  *                of N UPDATEs instead of one autocommit UPDATE),
  *                --mmap BYTES (PRAGMA mmap_size on every connection of every
- *                implementation), --readers N, --overtake MS (the pools'
+ *                implementation), --sync MODE (PRAGMA synchronous on every
+ *                connection: FULL makes each commit durable, an fsync), --readers N, --overtake MS (the pools'
  *                overtake_ms; -1: strict FIFO hand-over), --label NAME
  *                (printed in RESULT), --verbose (each repetition on stderr).
  *
  * Each case runs --reps times. Output: tab-separated lines starting with
  * RESULT. */
 #include "lsql.h"
+
+#include "bench_pool_raw.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -105,6 +114,9 @@ static int g_verbose;        /* --verbose: each repetition on stderr */
 static const char *g_label = "-"; /* --label: a name for this variant in RESULT */
 static int g_overtake;       /* --overtake: pools' overtake_ms (0: default, -1: strict FIFO) */
 static char g_path[1024];
+/* --sync MODE: PRAGMA synchronous on every connection (default: lsql's
+ * NORMAL); FULL makes every commit durable (an fsync per commit) */
+static const char *g_sync;
 
 static lsql_db *open_db(int fresh)
 {
@@ -173,6 +185,13 @@ static long conn_misses(lsql_conn *c, int reset)
  * starts counting its cache misses. */
 static void conn_setup(lsql_conn *c)
 {
+    if (g_sync) {
+        char sql[64];
+        lsql_error e;
+        snprintf(sql, sizeof sql, "PRAGMA synchronous=%s", g_sync);
+        if (lsql_exec(c, sql, NULL, 0, NULL, &e))
+            die("%s: %s", sql, e.message);
+    }
     if (g_mmap > 0) {
         char sql[64];
         lsql_error e;
@@ -181,6 +200,19 @@ static void conn_setup(lsql_conn *c)
             die("%s: %s", sql, e.message);
     }
     conn_misses(c, 1);
+}
+
+/* The same per-connection settings (--sync, --mmap) for raw connections. */
+static const char *raw_extra(void)
+{
+    static char buf[128];
+    int n = 0;
+    buf[0] = 0;
+    if (g_sync)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "PRAGMA synchronous=%s;", g_sync);
+    if (g_mmap > 0)
+        snprintf(buf + n, sizeof buf - (size_t)n, "PRAGMA mmap_size=%lld;", g_mmap);
+    return buf;
 }
 
 /* ---- uncontended ---------------------------------------------------------- */
@@ -231,6 +263,8 @@ typedef struct mixed_ctx {
     lsql_db *db;
     lsql_pool *pool;
     lsql_conn *shared;
+    int raw;             /* raw-*: sqlite3 directly (bench_pool_raw.h) */
+    raw_conn rshared;    /* raw-mutex: the connection; raw-split: the writer */
     pthread_mutex_t mu;
     pthread_barrier_t start; /* every thread ready (connected), then the clock */
     long ops;
@@ -307,6 +341,10 @@ static void *mixed_main(void *arg)
     mixed_ctx *m = t->m;
     lsql_conn *own = NULL;
     lsql_error e;
+    raw_conn rown = {0};
+    int raw_split = m->raw && strcmp(m->impl, "raw-split") == 0;
+    if (m->raw && strcmp(m->impl, "raw-mutex") != 0)
+        raw_open(&rown, g_path, raw_split, raw_extra());
     if (strcmp(m->impl, "conns") == 0) {
         if (lsql_db_connect(m->db, &own, &e))
             die("connect: %s", e.message);
@@ -318,7 +356,15 @@ static void *mixed_main(void *arg)
         int write = (int)((t->seed >> 16) % 100) < g_write_pct;
         t->seed = t->seed * 1103515245u + 12345u;
         int64_t key = 1 + (int64_t)((t->seed >> 8) % KEYS);
-        if (own) {
+        if (m->raw) {
+            if (rown.db && !(raw_split && write)) {
+                raw_op(&rown, write, key, g_write_stmts, KEYS, &t->busy);
+            } else {
+                pthread_mutex_lock(&m->mu);
+                raw_op(&m->rshared, write, key, g_write_stmts, KEYS, &t->busy);
+                pthread_mutex_unlock(&m->mu);
+            }
+        } else if (own) {
             one_op(own, write, key, &t->busy);
         } else if (m->pool) {
             lsql_conn *c;
@@ -339,6 +385,10 @@ static void *mixed_main(void *arg)
     }
     if (own)
         t->misses = conn_misses(own, 0);
+    if (rown.db) {
+        t->misses = raw_misses(&rown);
+        raw_close(&rown);
+    }
     lsql_conn_close(own);
     return NULL;
 }
@@ -406,6 +456,11 @@ static mixed_res run_mixed(const char *impl, int threads, long ops)
         if (lsql_db_connect(db, &m.shared, &e))
             die("connect: %s", e.message);
         conn_setup(m.shared);
+    } else if (!strcmp(impl, "raw-split") || !strcmp(impl, "raw-mutex") ||
+               !strcmp(impl, "raw-conns")) {
+        m.raw = 1;
+        if (strcmp(impl, "raw-conns") != 0)
+            raw_open(&m.rshared, g_path, 0, raw_extra());
     } else if (strcmp(impl, "conns") != 0) {
         die("unknown impl %s", impl);
     }
@@ -446,6 +501,10 @@ static mixed_res run_mixed(const char *impl, int threads, long ops)
         res.misses = pool_misses(m.pool, split, npool);
     else if (m.shared)
         res.misses = conn_misses(m.shared, 0);
+    if (m.rshared.db) {
+        res.misses += raw_misses(&m.rshared);
+        raw_close(&m.rshared);
+    }
     if (g_verbose)
         fprintf(stderr,
                 "rep\t%s\t%d\t%.0f ops/s\tcores %.2f\tuser %.2f us/op\tsys %.2f us/op\t"
@@ -505,6 +564,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--mmap")) g_mmap = atoll(v);
         else if (!strcmp(a, "--label")) g_label = v;
         else if (!strcmp(a, "--overtake")) g_overtake = atoi(v);
+        else if (!strcmp(a, "--sync")) g_sync = v;
         else die("unknown option %s", a);
     }
     if (!cs)

@@ -2103,8 +2103,9 @@ LSQL_API void lsql_pool_opts_init(lsql_pool_opts *opts);
  *  - a MEMORY database must be shared (LSQL_DB_MEMORY_SHARED): with a
  *    private one every connection would be a separate, empty database, so it
  *    is refused with LSQL_POOL_PRIVATE_MEMORY;
- *  - LSQL_POOL_RW_SPLIT needs a database in WAL mode (a LOCAL file with the
- *    default journal mode): otherwise LSQL_NOTSUP_BACKEND.
+ *  - LSQL_POOL_RW_SPLIT needs a LOCAL database file in WAL mode (the
+ *    default journal mode): otherwise -- another journal mode, a MEMORY or
+ *    a REMOTE database -- LSQL_NOTSUP_BACKEND, whose message says which.
  * *out is owned (lsql_pool_close); NULL on failure. Errors:
  * LSQL_MISUSE_HANDLE (db), LSQL_INVALID_ARG (NULL out, struct_size 0 or too
  * small, negative or inconsistent sizes: min_size > max_size, max_size >
