@@ -347,13 +347,17 @@ if parts and s1 and c1 and s2 and c32:
              "threads run mostly in turns (each keeps its cache across its own writes). The split pays the "
              "cache misses of every write on top and cannot win on this workload."
              % (s2["cores"], f2(s2["cpu"]), f2(s1["cpu"]), s2["sleeps"], c32["cores"], f2(c32["cpu"]), f2(c1["cpu"])))
-parts, wins = [], 0
-for t in (2, 8, 32):
-    a, b, c = g("txn10", t, "split"), g("txn10", t, "conns"), g("txn10", t, "mutex")
-    if a and b and c:
-        parts.append("%d threads: split %s, `conns` %s (%s BUSY per run), `mutex` %s ops/s"
-                     % (t, k(a["ops"]), k(b["ops"]), "%.0f" % b["busy"], k(c["ops"])))
-        wins += a["ops"] > b["ops"] and a["ops"] > c["ops"]
+def three(label):
+    """The split against both baselines in variant `label`: the phrases per thread count, and wins."""
+    parts, wins = [], 0
+    for t in (2, 8, 32):
+        a, b, c = g(label, t, "split"), g(label, t, "conns"), g(label, t, "mutex")
+        if a and b and c:
+            parts.append("%d threads: split %s, `conns` %s (%s BUSY per run), `mutex` %s ops/s"
+                         % (t, k(a["ops"]), k(b["ops"]), "%.0f" % b["busy"], k(c["ops"])))
+            wins += a["ops"] > b["ops"] and a["ops"] > c["ops"]
+    return parts, wins
+parts, wins = three("txn10")
 if parts:
     o.append("- **Longer writes do not change the picture here.** With every write a transaction of 10 "
              "UPDATEs (a single connection then makes reads wait for it; independent connections can meet "
@@ -361,13 +365,7 @@ if parts:
              + "; ".join(parts) + ". The split is the fastest of the three at %d of %d thread counts: on 2 "
              "CPUs the reads that go on in parallel pay the same cache and lock costs as above."
              % (wins, len(parts)))
-parts, wins = [], 0
-for t in (2, 8, 32):
-    a, b, c = g("durable", t, "split"), g("durable", t, "conns"), g("durable", t, "mutex")
-    if a and b and c:
-        parts.append("%d threads: split %s, `conns` %s (%s BUSY per run), `mutex` %s ops/s"
-                     % (t, k(a["ops"]), k(b["ops"]), "%.0f" % b["busy"], k(c["ops"])))
-        wins += a["ops"] > b["ops"] and a["ops"] > c["ops"]
+parts, wins = three("durable")
 if parts:
     o.append("- **Slow writes do not separate them either.** With durable commits (an fsync per commit) a "
              "write holds the write lock while the disk works: one connection makes every read wait for it, "

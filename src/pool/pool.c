@@ -322,6 +322,20 @@ static int leave_fail(lsql_pool *p, int rc)
     return rc;
 }
 
+/* Under p->mu: a connection out for an acquire failed its health check
+ * (code): it leaves the pool's books (no longer registered nor in use,
+ * counted broken and destroyed; its slot stays counted) and *ev is its
+ * BROKEN event, to emit once the mutex is released. */
+static void forget_broken_locked(lsql_pool *p, pool_set *s, pool_entry *e, int code,
+                                 lsql_pool_event *ev)
+{
+    pool__unregister_locked(p, e);
+    s->in_use--;
+    p->ctr.broken++;
+    p->ctr.destroyed++;
+    pool__event_fill(p, ev, LSQL_POOL_EV_BROKEN, s, NULL, 0, code);
+}
+
 /* The replacement of a connection that failed its health check is checked
  * too before it is handed out: when the database itself is unreachable (a
  * server down), the acquirer gets that error now instead of a connection
@@ -335,11 +349,7 @@ static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, lsql_erro
         return LSQL_OK;
     lsql_pool_event ev;
     pthread_mutex_lock(&p->mu);
-    pool__unregister_locked(p, e);
-    s->in_use--;
-    p->ctr.broken++;
-    p->ctr.destroyed++;
-    pool__event_fill(p, &ev, LSQL_POOL_EV_BROKEN, s, NULL, 0, rc);
+    forget_broken_locked(p, s, e, rc, &ev);
     lsql_pool_event_fn fn = p->ev_fn;
     void *ctx = p->ev_ctx;
     pool__slot_free_locked(s);
@@ -518,11 +528,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         if (prc != LSQL_OK) {
             lsql_pool_event ev;
             pthread_mutex_lock(&p->mu);
-            pool__unregister_locked(p, e);
-            s->in_use--;
-            p->ctr.broken++;
-            p->ctr.destroyed++;
-            pool__event_fill(p, &ev, LSQL_POOL_EV_BROKEN, s, NULL, 0, prc);
+            forget_broken_locked(p, s, e, prc, &ev);
             fn = p->ev_fn;
             ctx = p->ev_ctx;
             pthread_mutex_unlock(&p->mu);
