@@ -5,8 +5,10 @@
  * rolled back, the statement cache kept). With LSQL_POOL_RW_SPLIT on a WAL
  * file there is one writer connection (writers queue for it in the pool,
  * so nobody meets "database is locked") and several read-only readers that
- * never wait for the writer. Shown here: worker threads, a forgotten
- * transaction, a timeout with its message, the metrics and the events. */
+ * never wait for the writer. Shown here: per-connection setup
+ * (on_connect registers an SQL function on every connection the pool
+ * opens), worker threads, a forgotten transaction, a timeout with its
+ * message, the metrics and the events. */
 #include <lsql.h>
 
 #include <pthread.h>
@@ -42,7 +44,9 @@ static void *work(void *arg)
             rc = lsql_exec(c, "INSERT INTO log(worker, n) VALUES (:w, :i)", p, 2, NULL, &err);
         } else {
             int64_t n;
-            rc = lsql_query_int64(c, "SELECT count(*) FROM log", NULL, 0, &n, &err);
+            /* is_even() exists on every pooled connection: on_connect */
+            rc = lsql_query_int64(c, "SELECT count(*) FROM log WHERE is_even(n)", NULL, 0, &n,
+                                  &err);
         }
         if (rc != LSQL_OK) {
             fprintf(stderr, "worker %d: %s (%s)\n", w->id, err.message, lsql_errname(rc));
@@ -51,6 +55,22 @@ static void *work(void *arg)
         lsql_pool_release(w->pool, c, NULL);
     }
     return NULL;
+}
+
+static void is_even(lsql_fn_ctx *fc, int argc, const lsql_value *argv)
+{
+    (void)argc;
+    lsql_result_int64(fc, argv[0].type == LSQL_TYPE_INTEGER && argv[0].u.i % 2 == 0);
+}
+
+/* Runs once for every connection the pool opens, before its first use, in
+ * whichever thread opens it. */
+static int on_connect(void *ctx, lsql_conn *c, int role, lsql_error *err)
+{
+    (void)role; /* LSQL_POOL_READ for readers, LSQL_POOL_WRITE for the writer */
+    __atomic_fetch_add((int *)ctx, 1, __ATOMIC_RELAXED);
+    return lsql_create_function(c, "is_even", 1, LSQL_FN_DETERMINISTIC, is_even, NULL, NULL,
+                                err);
 }
 
 static void on_event(void *ctx, const lsql_pool_event *ev)
@@ -86,6 +106,9 @@ int main(void)
     po.max_size = 4;  /* at most 4 readers */
     po.flags = LSQL_POOL_RW_SPLIT;
     po.acquire_timeout_ms = 10000;
+    int prepared = 0;
+    po.on_connect = on_connect;
+    po.on_connect_ctx = &prepared;
     lsql_pool *pool = NULL;
     if (lsql_pool_open(db, &po, &pool, &err) != LSQL_OK) {
         fprintf(stderr, "pool: %s\n", err.message);
@@ -144,7 +167,8 @@ int main(void)
            (unsigned long long)m.waits, (unsigned long long)m.timeouts,
            (unsigned long long)m.created, (unsigned long long)m.wait_p50_ns,
            (unsigned long long)m.wait_p99_ns, (unsigned long long)m.wait_max_ns);
-    printf("grow events: %d\n", __atomic_load_n(&grows, __ATOMIC_RELAXED));
+    printf("grow events: %d, connections prepared by on_connect: %d\n",
+           __atomic_load_n(&grows, __ATOMIC_RELAXED), __atomic_load_n(&prepared, __ATOMIC_RELAXED));
 
     lsql_pool_acquire(pool, LSQL_POOL_READ, LSQL_POOL_DEFAULT_TIMEOUT, &c, &err);
     int64_t rows = 0;

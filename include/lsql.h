@@ -2055,6 +2055,14 @@ typedef struct lsql_pool lsql_pool;
 
 /* Options of lsql_pool_open(). Zero-initialise (or lsql_pool_opts_init) and
  * set struct_size = sizeof(lsql_pool_opts); zero fields get defaults. */
+/* lsql_pool_opts.on_connect: prepares a connection the pool has just
+ * opened, before anyone uses it. `role` is LSQL_POOL_READ (a
+ * LSQL_POOL_RW_SPLIT reader), LSQL_POOL_WRITE (its writer) or LSQL_POOL_ANY.
+ * Return LSQL_OK, or an error code with *err filled (err is never NULL):
+ * the connection is then closed and the call that opened it fails with that
+ * code. */
+typedef int (*lsql_pool_connect_fn)(void *ctx, lsql_conn *conn, int role, lsql_error *err);
+
 typedef struct lsql_pool_opts {
     size_t struct_size;
     /* Connections kept open even when idle (default 0); opened by
@@ -2091,6 +2099,23 @@ typedef struct lsql_pool_opts {
      * be scheduled: docs/PERFORMANCE.md, pool section). Added after
      * maintain_interval_ms: a caller compiled without it gets the default. */
     int32_t overtake_ms;
+    /* Called for every connection the pool opens (at lsql_pool_open, when
+     * an acquire grows the pool or replaces a broken connection, when
+     * maintenance refills min_size), once, before its first use: the place
+     * for per-connection setup that outlives lsql_conn_reset -- SQL
+     * functions and collations, hooks, PRAGMAs, ATTACH, extensions. (TEMP
+     * objects made here are dropped by the first release's reset; on a
+     * REMOTE database, settings of the server stream last until the server
+     * expires that stream.) NULL (the default): none. It runs without any
+     * pool lock, in the thread that opens the connection (a background
+     * maintenance thread included), possibly in several threads at once;
+     * it must not acquire from, release to or close this pool. A failure
+     * closes the connection: lsql_pool_open, lsql_pool_acquire or
+     * lsql_pool_maintain then returns the callback's code with its message
+     * after "pool: on_connect: ". on_connect_ctx is passed back as ctx.
+     * Added after overtake_ms: a caller compiled without them gets NULL. */
+    lsql_pool_connect_fn on_connect;
+    void *on_connect_ctx;
 } lsql_pool_opts;
 
 /* Fills *opts with zeros and struct_size. NULL is ignored. */

@@ -7,6 +7,26 @@
 #include <string.h>
 #include <time.h>
 
+/* lsql_pool_opts.on_connect for a new connection of set s. */
+static int run_on_connect(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *err)
+{
+    lsql_error ce;
+    lsql_error_clear(&ce);
+    int rc = p->opts.on_connect(p->opts.on_connect_ctx, c, pool__role_intent(s->role), &ce);
+    if (rc == LSQL_OK)
+        return LSQL_OK;
+    if (rc == LSQL_ROW || rc == LSQL_DONE) /* not an error code */
+        rc = LSQL_ERROR;
+    pool__fail(err, rc, "pool: on_connect: %s",
+               ce.message[0] ? ce.message : "the callback failed without a message");
+    if (err) {
+        err->flags = ce.flags;
+        err->sqlite_code = ce.sqlite_code;
+        err->http_status = ce.http_status;
+    }
+    return rc;
+}
+
 int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err)
 {
     *out = NULL;
@@ -15,6 +35,8 @@ int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err
         return pool__fail(err, LSQL_NOMEM, "pool: out of memory for a connection entry");
     memset(e, 0, sizeof *e);
     int rc = lsql_db_connect(pool__set_db(p, s), &e->conn, err);
+    if (rc == LSQL_OK && p->opts.on_connect)
+        rc = run_on_connect(p, s, e->conn, err);
     if (rc) {
         lsql_conn_close(e->conn);
         lsql_free(e);

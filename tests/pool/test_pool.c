@@ -745,6 +745,182 @@ static void test_remote_discard_serves_waiter(void **state)
 }
 #endif
 
+/* ---- on_connect ------------------------------------------------------------ */
+
+typedef struct hook_log {
+    pthread_mutex_t mu;
+    int calls, reads, writes, anys;
+    lsql_conn *seen[16];
+    int fail; /* fail the next calls with LSQL_CONSTRAINT */
+} hook_log;
+
+static void pool_tag_fn(lsql_fn_ctx *fc, int argc, const lsql_value *argv)
+{
+    (void)argc;
+    (void)argv;
+    lsql_result_int64(fc, 4242);
+}
+
+static int on_connect(void *ctx, lsql_conn *c, int role, lsql_error *err)
+{
+    hook_log *h = ctx;
+    pthread_mutex_lock(&h->mu);
+    int fail = h->fail;
+    if (!fail) {
+        h->calls++;
+        h->reads += role == LSQL_POOL_READ;
+        h->writes += role == LSQL_POOL_WRITE;
+        h->anys += role == LSQL_POOL_ANY;
+        if (h->calls <= 16)
+            h->seen[h->calls - 1] = c;
+    }
+    pthread_mutex_unlock(&h->mu);
+    if (fail) {
+        snprintf(err->message, sizeof err->message, "tenant %d is not allowed", 7);
+        err->code = err->ext_code = LSQL_CONSTRAINT;
+        return LSQL_CONSTRAINT;
+    }
+    /* remote: no SQL functions; a statement shows the connection works */
+    if (ct_remote())
+        return lsql_exec(c, "SELECT 1", NULL, 0, NULL, err);
+    return lsql_create_function(c, "pool_tag", 0, LSQL_FN_DETERMINISTIC, pool_tag_fn, NULL, NULL,
+                                err);
+}
+
+static bool hook_saw(hook_log *h, lsql_conn *c)
+{
+    pthread_mutex_lock(&h->mu);
+    bool found = false;
+    for (int i = 0; i < h->calls && i < 16; i++)
+        found |= h->seen[i] == c;
+    pthread_mutex_unlock(&h->mu);
+    return found;
+}
+
+static lsql_pool *hook_pool(lsql_db *db, int min, int max, unsigned flags, hook_log *h,
+                            lsql_error *e, int *rc)
+{
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.min_size = min;
+    po.max_size = max;
+    po.flags = flags;
+    po.on_connect = on_connect;
+    po.on_connect_ctx = h;
+    lsql_pool *p = NULL;
+    *rc = lsql_pool_open(db, &po, &p, e);
+    return p;
+}
+
+/* Every connection the pool opens goes through on_connect once, before its
+ * first use, whichever path opens it; what it sets up outlives the resets
+ * of releases. */
+static void test_on_connect(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_hook", 0);
+    hook_log h;
+    memset(&h, 0, sizeof h);
+    pthread_mutex_init(&h.mu, NULL);
+    lsql_error e;
+    int rc;
+    lsql_pool *p = hook_pool(db, 2, 3, 0, &h, &e, &rc);
+    assert_int_equal(rc, LSQL_OK);
+    assert_int_equal(h.calls, 2); /* min_size */
+    assert_int_equal(h.anys, 2);
+    lsql_conn *c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = pt_acquire(p, LSQL_POOL_ANY);
+        assert_true(hook_saw(&h, c[i]));
+    }
+    assert_int_equal(h.calls, 3); /* the third was opened by an acquire */
+    if (!ct_remote()) {
+        tu_exec(c[0], "CREATE TEMP TABLE scratch(x)"); /* work for the reset */
+        assert_int_equal(ct_int(c[0], "SELECT pool_tag()"), 4242);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_ok(lsql_pool_release(p, c[i], NULL));
+    if (!ct_remote()) { /* the function outlives the reset */
+        lsql_conn *again = pt_acquire(p, LSQL_POOL_ANY);
+        assert_int_equal(ct_int(again, "SELECT pool_tag()"), 4242);
+        assert_ok(lsql_pool_release(p, again, NULL));
+    }
+    assert_int_equal(h.calls, 3);
+    assert_ok(lsql_pool_close(p));
+
+    /* the split: the writer and each reader, with its role */
+    if (!ct_remote()) {
+        memset(&h.seen, 0, sizeof h.seen);
+        h.calls = h.reads = h.writes = h.anys = 0;
+        p = hook_pool(db, 1, 2, LSQL_POOL_RW_SPLIT, &h, &e, &rc);
+        assert_int_equal(rc, LSQL_OK);
+        assert_int_equal(h.writes, 1);
+        assert_int_equal(h.reads, 1);
+        lsql_conn *r1 = pt_acquire(p, LSQL_POOL_READ);
+        lsql_conn *r2 = pt_acquire(p, LSQL_POOL_READ);
+        assert_int_equal(h.reads, 2);
+        assert_int_equal(h.anys, 0);
+        assert_int_equal(ct_int(r2, "SELECT pool_tag()"), 4242);
+        assert_ok(lsql_pool_release(p, r1, NULL));
+        assert_ok(lsql_pool_release(p, r2, NULL));
+        assert_ok(lsql_pool_close(p));
+    }
+    pthread_mutex_destroy(&h.mu);
+    lsql_db_close(db);
+}
+
+/* A failing on_connect: the connection is closed, the call that opened it
+ * returns the callback's code and message, nothing is left counted. */
+static void test_on_connect_fails(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_hook_fail", 0);
+    hook_log h;
+    memset(&h, 0, sizeof h);
+    pthread_mutex_init(&h.mu, NULL);
+    h.fail = 1;
+    lsql_error e;
+    int rc;
+    lsql_pool *p = hook_pool(db, 0, 2, 0, &h, &e, &rc);
+    assert_int_equal(rc, LSQL_CONSTRAINT);
+    assert_null(p);
+    assert_string_equal(e.message, "pool: on_connect: tenant 7 is not allowed");
+
+    h.fail = 0;
+    p = hook_pool(db, 0, 2, 0, &h, &e, &rc);
+    assert_int_equal(rc, LSQL_OK);
+    lsql_conn *first = pt_acquire(p, LSQL_POOL_ANY); /* the one lsql_pool_open opened */
+    h.fail = 1;
+    lsql_conn *x = (lsql_conn *)0x1;
+    ct_expect(LSQL_CONSTRAINT, &e, lsql_pool_acquire(p, LSQL_POOL_ANY, 0, &x, &e));
+    assert_null(x);
+    assert_non_null(strstr(e.message, "tenant 7"));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.size, 1);
+    assert_int_equal(m.in_use, 1);
+    assert_int_equal(m.created, 1);
+    assert_int_equal(m.waiters, 0);
+    h.fail = 0;
+    lsql_conn *second = pt_acquire(p, LSQL_POOL_ANY); /* the slot is free again */
+    assert_true(hook_saw(&h, second));
+    assert_ok(lsql_pool_release(p, first, NULL));
+    assert_ok(lsql_pool_release(p, second, NULL));
+    assert_int_equal(pt_metrics(p).created, 2);
+    assert_ok(lsql_pool_close(p));
+
+    /* a caller compiled before on_connect existed: not read */
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.struct_size = offsetof(lsql_pool_opts, on_connect);
+    po.on_connect = on_connect;
+    po.on_connect_ctx = &h;
+    h.fail = 1; /* would fail the open */
+    ct_expect(LSQL_OK, &e, lsql_pool_open(db, &po, &p, &e));
+    assert_ok(lsql_pool_close(p));
+    pthread_mutex_destroy(&h.mu);
+    lsql_db_close(db);
+}
+
 /* ---- shutdown while threads wait -------------------------------------------- */
 
 static void test_close_while_waiting(void **state)
@@ -1093,6 +1269,8 @@ int main(void)
         cmocka_unit_test_teardown(test_broken_on_ping, ct_target_teardown),
         cmocka_unit_test_teardown(test_broken_on_release, ct_target_teardown),
         cmocka_unit_test_teardown(test_broken_release_serves_waiter, ct_target_teardown),
+        cmocka_unit_test_teardown(test_on_connect, ct_target_teardown),
+        cmocka_unit_test_teardown(test_on_connect_fails, ct_target_teardown),
         cmocka_unit_test_teardown(test_close_while_waiting, ct_target_teardown),
 #if LSQL_TEST_REMOTE
         cmocka_unit_test_teardown(test_remote_restart_and_outage, ct_target_teardown),
