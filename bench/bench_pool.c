@@ -219,6 +219,8 @@ static const char *raw_extra(void)
 
 static double run_uncontended(const char *impl, long n, int cg)
 {
+    if (strcmp(impl, "default") != 0 && strcmp(impl, "split") != 0)
+        die("--case uncontended: --impl default or split (not %s)", impl);
     lsql_db *db = open_db(1);
     lsql_pool_opts po;
     lsql_pool_opts_init(&po);

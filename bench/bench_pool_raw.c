@@ -28,7 +28,8 @@ void raw_open(raw_conn *r, const char *path, int readonly, const char *extra)
     sqlite3_busy_timeout(r->db, 5000);
     char sql[512];
     snprintf(sql, sizeof sql,
-             "PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA synchronous=NORMAL; %s",
+             "PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192; PRAGMA secure_delete=OFF; "
+             "PRAGMA temp_store=MEMORY; PRAGMA synchronous=NORMAL; %s",
              extra ? extra : "");
     if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         raw_die(r, sql);

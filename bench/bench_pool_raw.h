@@ -17,8 +17,9 @@ typedef struct raw_conn {
 } raw_conn;
 
 /* Opens path (read-only or read-write) with lsql's default settings
- * (busy_timeout 5000 ms, cache_size -8192, synchronous NORMAL, temp_store
- * MEMORY) plus `extra` (PRAGMAs, may be ""), prepares the statements and
+ * (busy_timeout 5000 ms, foreign_keys ON, cache_size -8192, secure_delete
+ * OFF, synchronous NORMAL, temp_store MEMORY) plus `extra` (PRAGMAs, may be
+ * ""), prepares the statements and
  * starts counting cache misses. Exits on failure. */
 void raw_open(raw_conn *r, const char *path, int readonly, const char *extra);
 void raw_close(raw_conn *r);

@@ -109,6 +109,8 @@ int main(void)
     int prepared = 0;
     po.on_connect = on_connect;
     po.on_connect_ctx = &prepared;
+    po.leak_threshold_ms = 5000; /* report a connection out for 5 s (a forgotten release) */
+    po.maintain_interval_ms = 1000; /* ... checked by a background thread */
     lsql_pool *pool = NULL;
     if (lsql_pool_open(db, &po, &pool, &err) != LSQL_OK) {
         fprintf(stderr, "pool: %s\n", err.message);
@@ -162,11 +164,14 @@ int main(void)
     lsql_pool_metrics m = {.struct_size = sizeof m};
     lsql_pool_metrics_get(pool, &m);
     printf("pool: %d open (%d idle, %d in use), %llu acquires, %llu waited, %llu timeouts, "
-           "%llu opened, wait p50 %llu ns p99 %llu ns max %llu ns\n",
+           "%llu opened, wait p50 %llu ns p99 %llu ns max %llu ns, held p50 %llu ns p99 %llu "
+           "ns, %llu leaks\n",
            m.size, m.idle, m.in_use, (unsigned long long)m.acquires,
            (unsigned long long)m.waits, (unsigned long long)m.timeouts,
            (unsigned long long)m.created, (unsigned long long)m.wait_p50_ns,
-           (unsigned long long)m.wait_p99_ns, (unsigned long long)m.wait_max_ns);
+           (unsigned long long)m.wait_p99_ns, (unsigned long long)m.wait_max_ns,
+           (unsigned long long)m.hold_p50_ns, (unsigned long long)m.hold_p99_ns,
+           (unsigned long long)m.leaks);
     printf("grow events: %d, connections prepared by on_connect: %d\n",
            __atomic_load_n(&grows, __ATOMIC_RELAXED), __atomic_load_n(&prepared, __ATOMIC_RELAXED));
 

@@ -949,11 +949,17 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * stream left idle (sqld and lsqld: 10 s): outside a transaction lsql then
  * opens a new stream silently; inside one every call fails with
  * LSQL_TXN_LOST (the server has rolled the work back) until the application
- * rolls back (lsql_rollback, or a ROLLBACK statement, succeeds at once --
- * also when the ROLLBACK itself is the first request to find the stream
- * gone, so lsql_conn_reset and a pool's release leave such a connection
- * clean). The same holds when the connection breaks during a transaction
- * or the server restarts.
+ * rolls back (lsql_rollback, or a ROLLBACK statement through lsql_exec or a
+ * prepared statement, succeeds at once -- also when the ROLLBACK itself is
+ * the first request to find the stream gone, so lsql_conn_reset and a
+ * pool's release leave such a connection clean; a script or batch fails
+ * with LSQL_TXN_LOST). The same holds when the connection breaks during a
+ * transaction or the server restarts; where the stream is unreachable
+ * rather than known gone (a timeout, a reset), the server rolls the work
+ * back when it expires the stream. A failure that cannot have reached the
+ * stream (connection refused, HTTP 429 or 503) does not lose the
+ * transaction: the call fails, retryable, and may be run again on the
+ * same stream (a COMMIT or ROLLBACK included).
  *
  * Errors carry the HTTP status in lsql_error.http_status. Statement errors
  * keep their SQLite class (LSQL_CONSTRAINT_UNIQUE...) and constraint kind;
@@ -2009,6 +2015,11 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  *    every connection after max_lifetime_ms (when next idle), by
  *    lsql_pool_maintain() (a background thread with maintain_interval_ms, or
  *    your own calls) and lazily by acquire;
+ *  - every connection the pool opens first goes through the optional
+ *    on_connect callback (per-connection setup: functions, PRAGMAs...);
+ *  - the metrics give wait and hold times (percentiles), and a connection
+ *    kept out longer than leak_threshold_ms is reported (an
+ *    LSQL_POOL_EV_LEAK event) -- a forgotten release shows up;
  *  - every mode: a pool works the same over LOCAL (shared MEMORY) and
  *    REMOTE databases; a remote connection outlives a server restart
  *    outside a transaction (its stream is replaced), and a connection whose
@@ -2116,6 +2127,13 @@ typedef struct lsql_pool_opts {
      * Added after overtake_ms: a caller compiled without them gets NULL. */
     lsql_pool_connect_fn on_connect;
     void *on_connect_ctx;
+    /* Leak detection: a connection out (acquired, not released) for this
+     * long is reported once per acquire, by the maintenance step (the
+     * background thread of maintain_interval_ms, or lsql_pool_maintain):
+     * an LSQL_POOL_EV_LEAK event and the `leaks` counter of the metrics. 0
+     * (the default) or LSQL_POOL_NEVER: off. Nothing is done to the
+     * connection. Added after on_connect_ctx. */
+    int32_t leak_threshold_ms;
 } lsql_pool_opts;
 
 /* Fills *opts with zeros and struct_size. NULL is ignored. */
@@ -2157,7 +2175,9 @@ LSQL_API int lsql_pool_open(lsql_db *db, const lsql_pool_opts *opts, lsql_pool *
  * an idle connection is taken at once even while others wait, unless the
  * oldest waiter has waited overtake_ms), up to timeout_ms (0: do not wait;
  * LSQL_POOL_DEFAULT_TIMEOUT: the pool's default; LSQL_POOL_NEVER from the
- * options waits without limit). *out receives a connection owned by the pool
+ * options waits without limit; it bounds the wait for a connection, not a
+ * ping or connect that may follow, which the database's own timeouts and
+ * retries bound). *out receives a connection owned by the pool
  * and lent to the caller until lsql_pool_release(); it is NULL on error.
  * Do not lsql_conn_close() it: release it. Errors: LSQL_POOL_TIMEOUT (the
  * message says how long the caller waited, how many other threads were
@@ -2219,6 +2239,15 @@ typedef struct lsql_pool_metrics {
      * acquire, in ns: percentiles are bucket upper bounds (<= 12.5% high),
      * the max is exact. 0 before the first acquire. */
     uint64_t wait_p50_ns, wait_p99_ns, wait_max_ns;
+    /* Added after wait_max_ns (a smaller struct_size does not get them):
+     * how long connections were held, from the moment lsql_pool_acquire
+     * takes one (a ping or connect it then needs included) to the call of
+     * lsql_pool_release, over every release (percentiles as above, in ns); */
+    uint64_t hold_p50_ns, hold_p99_ns, hold_max_ns;
+    /* how long the connection out the longest has been out now (0: none
+     * out), and the leases reported by leak_threshold_ms. */
+    uint64_t held_longest_ns;
+    uint64_t leaks;
 } lsql_pool_metrics;
 
 /* Fills the fields of *out that fit in out->struct_size. Returns LSQL_OK,
@@ -2234,20 +2263,25 @@ LSQL_API int lsql_pool_metrics_get(lsql_pool *pool, lsql_pool_metrics *out);
 #define LSQL_POOL_EV_GROW 4    /* a connection was opened */
 #define LSQL_POOL_EV_SHRINK 5  /* a connection was closed (idle timeout, lifetime, close) */
 #define LSQL_POOL_EV_BROKEN 6  /* a connection failed its ping or reset and was closed */
+#define LSQL_POOL_EV_LEAK 7    /* a connection has been out leak_threshold_ms or longer */
 
 typedef struct lsql_pool_event {
     size_t struct_size; /* sizeof(lsql_pool_event) of the library */
     int type;           /* LSQL_POOL_EV_* */
     int intent;         /* role of the connection: LSQL_POOL_READ (split reader),
                            LSQL_POOL_WRITE (split writer) or LSQL_POOL_ANY */
-    lsql_conn *conn;    /* ACQUIRE, RELEASE, GROW: the connection (borrowed,
-                           do not use it in the callback); else NULL */
+    lsql_conn *conn;    /* ACQUIRE, RELEASE, GROW, LEAK: the connection
+                           (borrowed, do not use it in the callback; LEAK:
+                           another thread holds it); else NULL */
     int64_t wait_ns;    /* ACQUIRE, TIMEOUT: time spent waiting; else 0 */
     int waiters;        /* threads waiting (all roles) after the event */
     int size;           /* connections open after the event */
     int in_use;         /* connections in use after the event */
     int code;           /* BROKEN: the error of the ping or reset; TIMEOUT:
                            LSQL_POOL_TIMEOUT; else 0 */
+    int64_t held_ns;    /* RELEASE: how long the connection was out; LEAK: how
+                           long it has been out so far; else 0 (added after
+                           code: check struct_size) */
 } lsql_pool_event;
 
 /* Event callback: `ev` is borrowed for the call. It runs on the thread whose

@@ -126,7 +126,8 @@ static int norm_opts(const lsql_pool_opts *in, lsql_pool_opts *o, lsql_error *er
         (rc = norm_ms(&o->idle_timeout_ms, DEF_IDLE_MS, "idle_timeout_ms", err)) ||
         (rc = norm_ms(&o->max_lifetime_ms, DEF_LIFETIME_MS, "max_lifetime_ms", err)) ||
         (rc = norm_ms(&o->health_check_idle_ms, DEF_HEALTH_MS, "health_check_idle_ms", err)) ||
-        (rc = norm_ms(&o->overtake_ms, DEF_OVERTAKE_MS, "overtake_ms", err)))
+        (rc = norm_ms(&o->overtake_ms, DEF_OVERTAKE_MS, "overtake_ms", err)) ||
+        (rc = norm_ms(&o->leak_threshold_ms, LSQL_POOL_NEVER, "leak_threshold_ms", err)))
         return rc;
     if (o->maintain_interval_ms < 0)
         return pool__fail(err, LSQL_INVALID_ARG,
@@ -340,8 +341,10 @@ static void forget_broken_locked(lsql_pool *p, pool_set *s, pool_entry *e, int c
  * too before it is handed out: when the database itself is unreachable (a
  * server down), the acquirer gets that error now instead of a connection
  * that fails at its first use. On failure the replacement is closed, its
- * slot freed, and the caller's reference dropped. */
-static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, lsql_error *err)
+ * slot freed, and the caller's reference dropped; `first` is the broken
+ * connection's error. */
+static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, const lsql_error *first,
+                             lsql_error *err)
 {
     lsql_error e2;
     int rc = lsql_conn_ping(e->conn, &e2);
@@ -361,9 +364,9 @@ static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, lsql_erro
     if (free_now)
         pool__destroy(p);
     pool__fail(err, rc,
-               "pool: a connection failed its health check and a new one fails too "
-               "(the database is unreachable?): %s",
-               e2.message);
+               "pool: a connection failed its health check (%.200s) and a new one fails too "
+               "(the database is unreachable?): %.300s",
+               first->message, e2.message);
     if (err) {
         err->flags = e2.flags; /* retryable stays retryable */
         err->http_status = e2.http_status;
@@ -490,12 +493,12 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
             return pool__fail(err, rc, "pool: out of memory");
         }
     }
+    int64_t t1 = pool__now_ns();
     if (e) {
-        e->state = PE_OUT;
+        pool__lease_begin(e, t1);
         if (!counted)
             s->in_use++;
     }
-    int64_t t1 = pool__now_ns();
     pool__hist_add(&p->hist, (uint64_t)(t1 - t0));
     if (waited)
         p->ctr.waits++;
@@ -522,8 +525,8 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
     /* health: a connection idle too long is pinged; a broken one is closed
      * and replaced in the same slot */
     bool replacing = false;
+    lsql_error perr;
     if (e && pool__needs_ping(p, e, t1)) {
-        lsql_error perr;
         int prc = lsql_conn_ping(e->conn, &perr);
         if (prc != LSQL_OK) {
             lsql_pool_event ev;
@@ -565,7 +568,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
             return rc;
         }
         p->ctr.created++;
-        e->state = PE_OUT;
+        pool__lease_begin(e, pool__now_ns());
         s->in_use++;
         pool__event_fill(p, &ev, LSQL_POOL_EV_GROW, s, e->conn, 0, 0);
         fn = p->ev_fn;
@@ -573,7 +576,7 @@ LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsq
         pthread_mutex_unlock(&p->mu);
         pool__event_emit(fn, ctx, &ev);
         if (replacing) {
-            int rc2 = replacement_check(p, s, e, err);
+            int rc2 = replacement_check(p, s, e, &perr, err);
             if (rc2)
                 return rc2;
         }
@@ -639,8 +642,10 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
 
     lsql_pool_event ev_rel, ev_gone;
     bool have_gone = false;
+    int64_t held = now - e->acquired_ns;
     pthread_mutex_lock(&p->mu);
     p->ctr.releases++;
+    pool__hist_add(&p->hold_hist, (uint64_t)(held > 0 ? held : 0));
     closed = p->closed; /* may have been closed meanwhile */
     if (closed)
         discard = true;
@@ -662,7 +667,7 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
         if (pool__wq_starving(s, now, p->overtake_ns)) {
             /* the oldest waiter has waited long enough: straight to it */
             s->in_use++;
-            e->state = PE_OUT;
+            pool__lease_begin(e, now);
             pool__wq_grant_conn(s, e);
         } else {
             /* idle, and the oldest waiter (if any) is woken to take it; a
@@ -678,8 +683,10 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
         }
     }
     bool want_ev = p->ev_fn != NULL;
-    if (want_ev)
+    if (want_ev) {
         pool__event_fill(p, &ev_rel, LSQL_POOL_EV_RELEASE, s, c, 0, 0);
+        ev_rel.held_ns = held;
+    }
     lsql_pool_event_fn fn = p->ev_fn;
     void *ctx = p->ev_ctx;
     bool free_now;

@@ -171,7 +171,7 @@ static int fill_slot(lsql_pool *p, pool_set *s, lsql_error *err)
     }
     p->ctr.created++;
     s->in_use++;
-    e->state = PE_OUT;
+    pool__lease_begin(e, pool__now_ns());
     if (!pool__wq_grant_conn(s, e)) {
         s->in_use--;
         pool__idle_push(s, e, true);
@@ -182,6 +182,33 @@ static int fill_slot(lsql_pool *p, pool_set *s, lsql_error *err)
     pthread_mutex_unlock(&p->mu);
     pool__event_emit(fn, ctx, &ev);
     return LSQL_OK;
+}
+
+/* leak_threshold_ms: reports (once per lease) the connections out that
+ * long; at most POOL_LEAK_BATCH per pass, the others at the next one. */
+#define POOL_LEAK_BATCH 16
+static void report_leaks(lsql_pool *p, int64_t now)
+{
+    int32_t t = p->opts.leak_threshold_ms;
+    if (t == LSQL_POOL_NEVER)
+        return;
+    lsql_pool_event ev[POOL_LEAK_BATCH];
+    int n = 0;
+    pthread_mutex_lock(&p->mu);
+    for (int i = 0; i < p->nall && n < POOL_LEAK_BATCH; i++) {
+        pool_entry *e = p->all[i];
+        if (e->state != PE_OUT || e->leak_reported || now - e->acquired_ns < (int64_t)t * 1000000)
+            continue;
+        e->leak_reported = true;
+        p->ctr.leaks++;
+        pool__event_fill(p, &ev[n], LSQL_POOL_EV_LEAK, e->set, e->conn, 0, 0);
+        ev[n++].held_ns = now - e->acquired_ns;
+    }
+    lsql_pool_event_fn fn = p->ev_fn;
+    void *ctx = p->ev_ctx;
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < n; i++)
+        pool__event_emit(fn, ctx, &ev[i]);
 }
 
 LSQL_API int lsql_pool_maintain(lsql_pool *p, lsql_error *err)
@@ -224,6 +251,7 @@ LSQL_API int lsql_pool_maintain(lsql_pool *p, lsql_error *err)
     pthread_mutex_unlock(&p->mu);
 
     pool__close_doomed(p, doomed, fn, ctx);
+    report_leaks(p, now);
 
     int first = LSQL_OK;
     lsql_error_clear(err);

@@ -41,6 +41,8 @@ typedef struct pool_entry {
     pool_set *set;
     int64_t created_ns;
     int64_t idle_since_ns;
+    int64_t acquired_ns; /* when the current lease began (PE_OUT) */
+    bool leak_reported;  /* this lease was reported (leak_threshold_ms) */
     int state; /* PE_* */
 } pool_entry;
 
@@ -81,7 +83,7 @@ typedef struct pool_hist {
 
 /* Counters */
 typedef struct pool_counters {
-    uint64_t acquires, waits, timeouts, created, destroyed, broken, releases;
+    uint64_t acquires, waits, timeouts, created, destroyed, broken, releases, leaks;
 } pool_counters;
 
 struct lsql_pool {
@@ -109,7 +111,8 @@ struct lsql_pool {
     int refs; /* connections out + threads inside pool calls */
 
     pool_counters ctr;
-    pool_hist hist;
+    pool_hist hist;      /* acquire waits */
+    pool_hist hold_hist; /* how long connections were out, at release */
 
     lsql_pool_event_fn ev_fn;
     void *ev_ctx;
@@ -119,6 +122,15 @@ struct lsql_pool {
     pthread_t thread;
     pthread_cond_t thread_cv;
 };
+
+/* An entry goes out (to an acquirer, or granted to a waiter): its lease
+ * begins now (hold times, leak_threshold_ms). Under p->mu. */
+static inline void pool__lease_begin(pool_entry *e, int64_t now)
+{
+    e->state = PE_OUT;
+    e->acquired_ns = now;
+    e->leak_reported = false;
+}
 
 /* pool.c */
 int pool__fail(lsql_error *err, int code, const char *fmt, ...)

@@ -93,6 +93,16 @@ LSQL_API int lsql_pool_metrics_get(lsql_pool *p, lsql_pool_metrics *out)
     m.wait_p50_ns = pool__hist_pct(&p->hist, 0.50);
     m.wait_p99_ns = pool__hist_pct(&p->hist, 0.99);
     m.wait_max_ns = p->hist.max_ns;
+    m.hold_p50_ns = pool__hist_pct(&p->hold_hist, 0.50);
+    m.hold_p99_ns = pool__hist_pct(&p->hold_hist, 0.99);
+    m.hold_max_ns = p->hold_hist.max_ns;
+    m.leaks = p->ctr.leaks;
+    int64_t now = pool__now_ns();
+    for (int i = 0; i < p->nall; i++) {
+        const pool_entry *e = p->all[i];
+        if (e->state != PE_IDLE && now - e->acquired_ns > (int64_t)m.held_longest_ns)
+            m.held_longest_ns = (uint64_t)(now - e->acquired_ns);
+    }
     pthread_mutex_unlock(&p->mu);
     memcpy(out, &m, m.struct_size);
     out->struct_size = want;

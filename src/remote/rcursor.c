@@ -207,7 +207,7 @@ static int start(rstmt *s)
                                   rhttp_interrupt_flag(rc->http));
                 continue; /* interrupted: the next attempt says so */
             }
-            return rpipe_fail_transport(rc, code, &e);
+            return rpipe_fail_request(rc, code, status, &e);
         }
         rc->streaming = s;
         /* cursor requests carry no get_autocommit: the next pipeline asks

@@ -260,6 +260,10 @@ void rpipe_queue_close(rconn *rc, int32_t id);
 /* Handles the transport/HTTP failure of a request made outside rpipe_run
  * (cursors): maps, marks the transaction lost when one was open. */
 int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e);
+/* The same for the failure of a whole request (HTTP `status`, 0 if none):
+ * inside a transaction, one that cannot have been applied (refused, 429,
+ * 503) keeps the stream and its transaction, and is returned as is. */
+int rpipe_fail_request(rconn *rc, int code, long status, const lsql_error *e);
 
 /* ---- rstmt.c ---------------------------------------------------------------- */
 

@@ -21,7 +21,9 @@
  * refused, HTTP 429 or 503 -- or when every statement in it is read-only
  * and the failure was transient (reset, timeout, 502, 504). An expired or
  * unknown stream outside a transaction is replaced at once. Inside a
- * transaction nothing is retried: losing the stream is LSQL_TXN_LOST. */
+ * transaction nothing is retried: a failure that cannot have been applied
+ * is returned as is (the stream and its transaction are intact, the caller
+ * may run the call again); any other one loses the stream: LSQL_TXN_LOST. */
 #include "remote_int.h"
 
 #include <stdio.h>
@@ -81,6 +83,19 @@ static int mark_lost(rconn *rc, const lsql_error *cause)
                     cause->message);
     c->last.http_status = cause->http_status;
     return LSQL_TXN_LOST;
+}
+
+int rpipe_fail_request(rconn *rc, int code, long status, const lsql_error *e)
+{
+    if ((rc->in_txn || (rc->ac_unknown && rc->baton)) && rpipe_may_retry(code, status, false)) {
+        /* refused, 429, 503: the request did not reach the stream, whose
+         * transaction and baton are intact; the call may be run again */
+        rc->c->last = *e;
+        rc->c->last.ext_code = code;
+        rc->c->last.code = LSQL_CLASS(code);
+        return code;
+    }
+    return rpipe_fail_transport(rc, code, e);
 }
 
 int rpipe_fail_transport(rconn *rc, int code, const lsql_error *e)
@@ -265,8 +280,8 @@ int rpipe_run(rconn *rc, rpipe_build_fn build, void *ctx, unsigned flags,
                 c->last = e;
                 return code;
             }
-            if (txn) /* whatever failed, the stream's state is unknown now */
-                return mark_lost(rc, &e);
+            if (txn) /* unless nothing reached it, the stream's state is unknown now */
+                return rpipe_fail_request(rc, code, status, &e);
             rpipe_drop_stream(rc);
             if (!txn && attempt < rc->retry.max && rpipe_may_retry(code, status, readonly)) {
                 uint32_t ms = lsql__retry_delay_ms(&rc->retry, attempt, rhttp_retry_after(rc->http));

@@ -717,8 +717,36 @@ static void test_remote_release_lost_txn(void **state)
 }
 
 /* A connection that cannot be reset because the server is down is
- * discarded; a thread waiting for it gets a new one once the server is
- * back. */
+ * discarded, and its slot goes to a thread waiting meanwhile: that thread
+ * gets a new connection (a remote connection reaches the server only at its
+ * first request), which works once the server is back. */
+typedef struct down_arg {
+    lsql_pool *p;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool got, server_back;
+    int rc, ping_rc;
+} down_arg;
+
+static void *down_waiter(void *arg)
+{
+    down_arg *a = arg;
+    lsql_conn *c = NULL;
+    int rc = lsql_pool_acquire(a->p, LSQL_POOL_ANY, 30000, &c, NULL);
+    pthread_mutex_lock(&a->mu);
+    a->rc = rc;
+    a->got = true;
+    pthread_cond_broadcast(&a->cv);
+    while (!a->server_back)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+    if (rc == LSQL_OK) {
+        a->ping_rc = lsql_conn_ping(c, NULL);
+        lsql_pool_release(a->p, c, NULL);
+    }
+    return NULL;
+}
+
 static void test_remote_discard_serves_waiter(void **state)
 {
     (void)state;
@@ -727,19 +755,36 @@ static void test_remote_discard_serves_waiter(void **state)
     lsql_pool *p = pt_pool(db, 0, 1, 0);
     lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
     tu_exec(c, "CREATE TEMP TABLE scratch(x)"); /* work for the reset */
-    acq_arg a = {p, LSQL_POOL_ANY, 30000, -99, ""};
+    down_arg a;
+    memset(&a, 0, sizeof a);
+    a.p = p;
+    a.rc = a.ping_rc = -99;
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
+    assert_int_equal(pthread_create(&th, NULL, down_waiter, &a), 0);
     pt_wait_waiters(p, 1);
     ct_target_server_stop(srv);
     lsql_error e;
     ct_expect(LSQL_POOL_DISCARDED, &e, lsql_pool_release(p, c, &e));
-    ct_target_server_start_again(srv); /* the waiter pings its new connection */
+    pthread_mutex_lock(&a.mu);
+    while (!a.got)
+        pthread_cond_wait(&a.cv, &a.mu);
+    pthread_mutex_unlock(&a.mu);
+    assert_int_equal(a.rc, LSQL_OK); /* the freed slot, a new connection */
+    ct_target_server_start_again(srv);
+    pthread_mutex_lock(&a.mu);
+    a.server_back = true;
+    pthread_cond_broadcast(&a.cv);
+    pthread_mutex_unlock(&a.mu);
     pthread_join(th, NULL);
-    assert_int_equal(a.rc, LSQL_OK);
+    assert_int_equal(a.ping_rc, LSQL_OK);
     lsql_pool_metrics m = pt_metrics(p);
     assert_int_equal(m.size, 1);
     assert_int_equal(m.broken, 1);
+    assert_int_equal(m.created, 2);
+    pthread_cond_destroy(&a.cv);
+    pthread_mutex_destroy(&a.mu);
     assert_ok(lsql_pool_close(p));
     lsql_db_close(db);
 }
@@ -918,6 +963,106 @@ static void test_on_connect_fails(void **state)
     ct_expect(LSQL_OK, &e, lsql_pool_open(db, &po, &p, &e));
     assert_ok(lsql_pool_close(p));
     pthread_mutex_destroy(&h.mu);
+    lsql_db_close(db);
+}
+
+/* ---- hold times and leak detection ------------------------------------------ */
+
+typedef struct leak_log {
+    pthread_mutex_t mu;
+    int leaks, releases;
+    lsql_conn *conn;
+    int64_t held_ns, rel_held_ns;
+} leak_log;
+
+static void on_leak_event(void *ctx, const lsql_pool_event *ev)
+{
+    leak_log *l = ctx;
+    pthread_mutex_lock(&l->mu);
+    if (ev->type == LSQL_POOL_EV_LEAK) {
+        l->leaks++;
+        l->conn = ev->conn;
+        l->held_ns = ev->held_ns;
+    } else if (ev->type == LSQL_POOL_EV_RELEASE) {
+        l->releases++;
+        l->rel_held_ns = ev->held_ns;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* How long connections are held (metrics, RELEASE events), and a
+ * connection out longer than leak_threshold_ms reported once per lease by
+ * the maintenance step. Durations are asserted as lower bounds only. */
+static void test_hold_and_leaks(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_leak", 0);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.max_size = 2;
+    po.leak_threshold_ms = 20;
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    leak_log l;
+    memset(&l, 0, sizeof l);
+    pthread_mutex_init(&l.mu, NULL);
+    assert_ok(lsql_pool_set_event_cb(p, on_leak_event, &l));
+
+    lsql_conn *c = pt_acquire(p, LSQL_POOL_ANY);
+    lsql_conn *quick = pt_acquire(p, LSQL_POOL_ANY); /* back before the check */
+    assert_ok(lsql_pool_release(p, quick, NULL));
+    pt_sleep_ms(30);
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_true(m.held_longest_ns >= 30000000ull);
+    assert_ok(lsql_pool_maintain(p, NULL));
+    pthread_mutex_lock(&l.mu);
+    assert_int_equal(l.leaks, 1);
+    assert_ptr_equal(l.conn, c);
+    assert_true(l.held_ns >= 30000000);
+    pthread_mutex_unlock(&l.mu);
+    assert_ok(lsql_pool_maintain(p, NULL)); /* once per lease */
+    assert_int_equal(l.leaks, 1);
+    assert_int_equal(pt_metrics(p).leaks, 1);
+
+    assert_ok(lsql_pool_release(p, c, NULL));
+    pthread_mutex_lock(&l.mu);
+    assert_true(l.rel_held_ns >= 30000000);
+    pthread_mutex_unlock(&l.mu);
+    m = pt_metrics(p);
+    assert_int_equal(m.held_longest_ns, 0);
+    assert_true(m.hold_max_ns >= 30000000ull);
+    assert_true(m.hold_max_ns >= m.hold_p99_ns && m.hold_p99_ns >= m.hold_p50_ns);
+
+    /* a new lease of the same connection is watched again */
+    c = pt_acquire(p, LSQL_POOL_ANY);
+    pt_sleep_ms(30);
+    assert_ok(lsql_pool_maintain(p, NULL));
+    assert_int_equal(pt_metrics(p).leaks, 2);
+    assert_ok(lsql_pool_release(p, c, NULL));
+
+    /* a smaller (older) metrics struct: the new fields are not written */
+    lsql_pool_metrics small;
+    memset(&small, 0xee, sizeof small);
+    small.struct_size = offsetof(lsql_pool_metrics, hold_p50_ns);
+    assert_ok(lsql_pool_metrics_get(p, &small));
+    assert_true(small.leaks == 0xeeeeeeeeeeeeeeeeull);
+    assert_int_equal(small.releases, 3);
+    assert_ok(lsql_pool_close(p));
+
+    /* off by default: nothing reported */
+    p = pt_pool(db, 0, 1, 0);
+    c = pt_acquire(p, LSQL_POOL_ANY);
+    pt_sleep_ms(5);
+    assert_ok(lsql_pool_maintain(p, NULL));
+    assert_int_equal(pt_metrics(p).leaks, 0);
+    assert_ok(lsql_pool_release(p, c, NULL));
+    assert_ok(lsql_pool_close(p));
+    lsql_pool_opts_init(&po);
+    po.leak_threshold_ms = -7;
+    lsql_error e;
+    ct_expect(LSQL_INVALID_ARG, &e, lsql_pool_open(db, &po, &p, &e));
+    assert_non_null(strstr(e.message, "leak_threshold_ms"));
+    pthread_mutex_destroy(&l.mu);
     lsql_db_close(db);
 }
 
@@ -1271,6 +1416,7 @@ int main(void)
         cmocka_unit_test_teardown(test_broken_release_serves_waiter, ct_target_teardown),
         cmocka_unit_test_teardown(test_on_connect, ct_target_teardown),
         cmocka_unit_test_teardown(test_on_connect_fails, ct_target_teardown),
+        cmocka_unit_test_teardown(test_hold_and_leaks, ct_target_teardown),
         cmocka_unit_test_teardown(test_close_while_waiting, ct_target_teardown),
 #if LSQL_TEST_REMOTE
         cmocka_unit_test_teardown(test_remote_restart_and_outage, ct_target_teardown),

@@ -512,6 +512,45 @@ static void run_status_in_txn(int status, const char *body)
     fx_free(x);
 }
 
+/* A failure that cannot have been applied (503, 429: the request never
+ * reached the stream) inside a transaction keeps the stream and the
+ * transaction: the call fails, retryable, and works when run again. In
+ * particular a ROLLBACK that meets one is not reported done while the
+ * server still holds the transaction, and a COMMIT can be retried. */
+static void unsent_inside_transaction(void **state)
+{
+    (void)state;
+    static const int sts[] = {503, 429};
+    for (int i = 0; i < 2; i++) {
+        for (int commit = 0; commit < 2; commit++) {
+            fx *x = fx_new(F_STATUS, "execute", 1, "?retries=0");
+            x->sc.target = NULL;
+            x->sc.status = sts[i];
+            x->sc.body = "not now";
+            lsql_error e;
+            lsql_txn *tx;
+            ct_expect(LSQL_OK, &e, lsql_begin(x->c, LSQL_BEGIN_IMMEDIATE, &tx, &e));
+            ct_expect(LSQL_OK, &e, insert_one(x, &e));
+            x->sc.target = "execute";
+            int rc = commit ? lsql_commit(x->c, tx, &e) : lsql_rollback(x->c, tx, &e);
+            assert_int_equal(rc, sts[i] == 503 ? LSQL_HTTP_UNAVAILABLE : LSQL_HTTP_RATE_LIMITED);
+            assert_true(e.flags & LSQL_ERRF_RETRYABLE);
+            assert_int_equal(hits(x), 1);
+            int ac = 1;
+            assert_ok(lsql_is_autocommit(x->c, &ac));
+            assert_int_equal(ac, 0); /* still in the transaction, on its stream */
+            assert_int_equal(lsql_txn_active(tx), 1);
+            /* run again: the fault is spent */
+            ct_expect(LSQL_OK, &e, commit ? lsql_commit(x->c, tx, &e) : lsql_rollback(x->c, tx, &e));
+            assert_ok(lsql_is_autocommit(x->c, &ac));
+            assert_int_equal(ac, 1);
+            assert_int_equal(hits(x), 2); /* it went to the server, on the same stream */
+            lsql_txn_free(tx);
+            fx_free(x);
+        }
+    }
+}
+
 static void statuses_inside_transaction(void **state)
 {
     (void)state;
@@ -573,6 +612,7 @@ int main(void)
         cmocka_unit_test(batch_faults),
         cmocka_unit_test(failure_inside_transaction),
         cmocka_unit_test(statuses_inside_transaction),
+        cmocka_unit_test(unsent_inside_transaction),
         cmocka_unit_test(negotiates_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

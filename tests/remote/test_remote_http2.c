@@ -289,7 +289,7 @@ static logcount log_since(void)
         else
             first = c.first_other;
         if (!first[0])
-            snprintf(first, sizeof c.first_other, "%s", line);
+            snprintf(first, sizeof c.first_other, "%.*s", (int)sizeof c.first_other - 1, line);
         if (strstr(path, "/cursor"))
             c.cursor++;
         if (status != 200)
