@@ -514,8 +514,15 @@ typedef struct lsql_db_opts {
 #define LSQL_HRANA_JSON 1
 #define LSQL_HRANA_PROTOBUF 2
 
-/* Fills *opts with zeros, struct_size and mode = LSQL_MODE_LOCAL. */
-LSQL_API void lsql_db_opts_init(lsql_db_opts *opts);
+/* lsql_db_opts_init(opts): fills *opts with zeros, struct_size and mode =
+ * LSQL_MODE_LOCAL. It is a macro passing sizeof *opts -- the size of the
+ * struct the caller was compiled with -- to lsql_db_opts_init_sized, which
+ * writes only that many bytes: a program built against an older, smaller
+ * lsql_db_opts and run with a newer library is never written past its
+ * struct (the library then reads only what struct_size covers). A NULL
+ * opts, or a size too small to hold struct_size, is ignored. */
+LSQL_API void lsql_db_opts_init_sized(lsql_db_opts *opts, size_t size);
+#define lsql_db_opts_init(opts) lsql_db_opts_init_sized((opts), sizeof *(opts))
 
 /* Opens a database description. For LOCAL the file is opened (and created
  * unless LSQL_DB_NO_CREATE/READONLY) once to validate it and apply the
@@ -957,9 +964,12 @@ LSQL_API int lsql_txn_state(lsql_conn *conn, int *out);
  * transaction or the server restarts; where the stream is unreachable
  * rather than known gone (a timeout, a reset), the server rolls the work
  * back when it expires the stream. A failure that cannot have reached the
- * stream (connection refused, HTTP 429 or 503) does not lose the
- * transaction: the call fails, retryable, and may be run again on the
- * same stream (a COMMIT or ROLLBACK included).
+ * stream -- connection refused, HTTP 429 or 503 (lsqld sends them only
+ * before it reads a request) -- does not lose the transaction: the call
+ * fails, retryable, and may be run again on the same stream (a COMMIT or
+ * ROLLBACK included). Behind a proxy that answers 503 after forwarding a
+ * request, such a retry finds the stream moved on and reports
+ * LSQL_TXN_LOST, though the first attempt may have been applied.
  *
  * Errors carry the HTTP status in lsql_error.http_status. Statement errors
  * keep their SQLite class (LSQL_CONSTRAINT_UNIQUE...) and constraint kind;
@@ -2136,8 +2146,13 @@ typedef struct lsql_pool_opts {
     int32_t leak_threshold_ms;
 } lsql_pool_opts;
 
-/* Fills *opts with zeros and struct_size. NULL is ignored. */
-LSQL_API void lsql_pool_opts_init(lsql_pool_opts *opts);
+/* lsql_pool_opts_init(opts): fills *opts with zeros and struct_size. A macro
+ * passing sizeof *opts to lsql_pool_opts_init_sized, which writes only that
+ * many bytes (see lsql_db_opts_init: safe for a program compiled against
+ * an older, smaller struct). NULL, or a size too small to hold struct_size,
+ * is ignored. */
+LSQL_API void lsql_pool_opts_init_sized(lsql_pool_opts *opts, size_t size);
+#define lsql_pool_opts_init(opts) lsql_pool_opts_init_sized((opts), sizeof *(opts))
 
 /* Opens a pool over `db` (borrowed: see Lifetime above). `opts` may be NULL
  * (defaults); it is copied. Opens min_size connections (and, with

@@ -8,12 +8,12 @@
 #define DEFAULT_CACHE_SIZE_KIB 8192u
 #define DEFAULT_STMT_CACHE 64
 
-LSQL_API void lsql_db_opts_init(lsql_db_opts *o)
+LSQL_API void lsql_db_opts_init_sized(lsql_db_opts *o, size_t size)
 {
-    if (!o)
+    if (!o || size < offsetof(lsql_db_opts, mode) + sizeof o->mode)
         return;
-    memset(o, 0, sizeof *o);
-    o->struct_size = sizeof *o;
+    memset(o, 0, size); /* the caller's whole struct: sizeof *opts where it was compiled */
+    o->struct_size = size;
     o->mode = LSQL_MODE_LOCAL;
 }
 

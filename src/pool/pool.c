@@ -73,12 +73,12 @@ int64_t pool__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-LSQL_API void lsql_pool_opts_init(lsql_pool_opts *o)
+LSQL_API void lsql_pool_opts_init_sized(lsql_pool_opts *o, size_t size)
 {
-    if (!o)
+    if (!o || size < sizeof o->struct_size)
         return;
-    memset(o, 0, sizeof *o);
-    o->struct_size = sizeof *o;
+    memset(o, 0, size); /* the caller's whole struct: sizeof *opts where it was compiled */
+    o->struct_size = size;
 }
 
 static int norm_ms(int32_t *v, int32_t def, const char *name, lsql_error *err)
@@ -667,7 +667,7 @@ LSQL_API int lsql_pool_release(lsql_pool *p, lsql_conn *c, lsql_error *err)
         if (pool__wq_starving(s, now, p->overtake_ns)) {
             /* the oldest waiter has waited long enough: straight to it */
             s->in_use++;
-            pool__lease_begin(e, now);
+            pool__lease_grant(e);
             pool__wq_grant_conn(s, e);
         } else {
             /* idle, and the oldest waiter (if any) is woken to take it; a

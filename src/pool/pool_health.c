@@ -171,9 +171,10 @@ static int fill_slot(lsql_pool *p, pool_set *s, lsql_error *err)
     }
     p->ctr.created++;
     s->in_use++;
-    pool__lease_begin(e, pool__now_ns());
+    pool__lease_grant(e);
     if (!pool__wq_grant_conn(s, e)) {
         s->in_use--;
+        e->granted = false;
         pool__idle_push(s, e, true);
     }
     pool__event_fill(p, &ev, LSQL_POOL_EV_GROW, s, e->conn, 0, 0);
@@ -197,7 +198,8 @@ static void report_leaks(lsql_pool *p, int64_t now)
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < p->nall && n < POOL_LEAK_BATCH; i++) {
         pool_entry *e = p->all[i];
-        if (e->state != PE_OUT || e->leak_reported || now - e->acquired_ns < (int64_t)t * 1000000)
+        if (e->state != PE_OUT || e->granted || e->leak_reported ||
+            now - e->acquired_ns < (int64_t)t * 1000000)
             continue;
         e->leak_reported = true;
         p->ctr.leaks++;

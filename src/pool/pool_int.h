@@ -43,6 +43,7 @@ typedef struct pool_entry {
     int64_t idle_since_ns;
     int64_t acquired_ns; /* when the current lease began (PE_OUT) */
     bool leak_reported;  /* this lease was reported (leak_threshold_ms) */
+    bool granted;        /* PE_OUT, handed to a waiter that has not run yet */
     int state; /* PE_* */
 } pool_entry;
 
@@ -123,13 +124,23 @@ struct lsql_pool {
     pthread_cond_t thread_cv;
 };
 
-/* An entry goes out (to an acquirer, or granted to a waiter): its lease
- * begins now (hold times, leak_threshold_ms). Under p->mu. */
+/* An entry goes out to the acquirer that will return it: its lease begins
+ * now (hold times, leak_threshold_ms). Under p->mu. */
 static inline void pool__lease_begin(pool_entry *e, int64_t now)
 {
     e->state = PE_OUT;
     e->acquired_ns = now;
     e->leak_reported = false;
+    e->granted = false;
+}
+
+/* An entry is handed to a waiting thread, which begins the lease when it
+ * runs: until then it is out but held by nobody (no leak report, not in
+ * held_longest_ns). Under p->mu. */
+static inline void pool__lease_grant(pool_entry *e)
+{
+    e->state = PE_OUT;
+    e->granted = true;
 }
 
 /* pool.c */

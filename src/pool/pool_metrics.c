@@ -100,7 +100,7 @@ LSQL_API int lsql_pool_metrics_get(lsql_pool *p, lsql_pool_metrics *out)
     int64_t now = pool__now_ns();
     for (int i = 0; i < p->nall; i++) {
         const pool_entry *e = p->all[i];
-        if (e->state != PE_IDLE && now - e->acquired_ns > (int64_t)m.held_longest_ns)
+        if (e->state != PE_IDLE && !e->granted && now - e->acquired_ns > (int64_t)m.held_longest_ns)
             m.held_longest_ns = (uint64_t)(now - e->acquired_ns);
     }
     pthread_mutex_unlock(&p->mu);

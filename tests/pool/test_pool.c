@@ -4,6 +4,9 @@
  * maintenance, metrics and events. */
 #include "pool_testutil.h"
 
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 /* ---- options and handles ------------------------------------------------ */
@@ -112,6 +115,53 @@ static void test_open_errors(void **state)
     assert_int_equal(lsql_pool_close(p), LSQL_OK);
     lsql_conn_close(mine);
     lsql_db_close(db);
+}
+
+/* The option initialisers write only the caller's sizeof: a program
+ * compiled against an older, smaller struct is never written past it. */
+static void test_opts_init_sized(void **state)
+{
+    (void)state;
+    union {
+        lsql_pool_opts o;
+        unsigned char b[sizeof(lsql_pool_opts) + 32];
+    } u;
+    memset(&u, 0xab, sizeof u);
+    size_t old = offsetof(lsql_pool_opts, on_connect);
+    lsql_pool_opts_init_sized(&u.o, old);
+    assert_int_equal(u.o.struct_size, old);
+    assert_int_equal(u.o.max_size, 0);
+    for (size_t i = old; i < sizeof u.b; i++)
+        assert_int_equal(u.b[i], 0xab);
+    lsql_pool_opts_init_sized(&u.o, 3); /* cannot hold struct_size: untouched */
+    assert_int_equal(u.o.struct_size, old);
+    lsql_pool_opts_init_sized(NULL, sizeof u.o);
+    /* an older caller's struct is read only as far as it goes */
+    lsql_db *db = pt_open_file("pool_init_sized", 0);
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &u.o, &p, NULL));
+    assert_int_equal(pt_metrics(p).max_size, 8);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+
+    union {
+        lsql_db_opts o;
+        unsigned char b[sizeof(lsql_db_opts) + 32];
+    } d;
+    memset(&d, 0xab, sizeof d);
+    size_t dold = offsetof(lsql_db_opts, flags);
+    lsql_db_opts_init_sized(&d.o, dold);
+    assert_int_equal(d.o.struct_size, dold);
+    assert_int_equal(d.o.mode, LSQL_MODE_LOCAL);
+    for (size_t i = dold; i < sizeof d.b; i++)
+        assert_int_equal(d.b[i], 0xab);
+    /* the macro passes the caller's own sizeof */
+    lsql_pool_opts full;
+    memset(&full, 0xab, sizeof full);
+    lsql_pool_opts_init(&full);
+    assert_int_equal(full.struct_size, sizeof full);
+    assert_null(full.on_connect);
+    assert_int_equal(full.leak_threshold_ms, 0);
 }
 
 static void test_error_names(void **state)
@@ -1066,6 +1116,67 @@ static void test_hold_and_leaks(void **state)
     lsql_db_close(db);
 }
 
+/* A connection handed to a waiting thread that has not run yet is held by
+ * nobody: it is not reported as a leak, and the lease -- and its one
+ * report -- begins when that thread's acquire returns. The waiter is held
+ * up deterministically inside a signal handler (sem_wait is
+ * async-signal-safe) while the connection is granted to it. */
+static sem_t g_stall_sem;
+static atomic_int g_stalled;
+
+static void stall_handler(int sig)
+{
+    (void)sig;
+    atomic_store(&g_stalled, 1);
+    while (sem_wait(&g_stall_sem) != 0)
+        ;
+}
+
+static void test_granted_waiter_not_leaked(void **state)
+{
+    (void)state;
+    lsql_db *db = pt_open_file("pool_grant_leak", 0);
+    lsql_pool_opts po;
+    lsql_pool_opts_init(&po);
+    po.max_size = 1;
+    po.overtake_ms = LSQL_POOL_NEVER; /* a release goes straight to the waiter */
+    po.leak_threshold_ms = 20;
+    lsql_pool *p = NULL;
+    assert_ok(lsql_pool_open(db, &po, &p, NULL));
+    assert_int_equal(sem_init(&g_stall_sem, 0, 0), 0);
+    atomic_store(&g_stalled, 0);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = stall_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+
+    lsql_conn *held = pt_acquire(p, LSQL_POOL_ANY);
+    acq_arg a = {p, LSQL_POOL_ANY, 30000, -99, ""};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
+    pt_wait_waiters(p, 1);
+    assert_int_equal(pthread_kill(th, SIGUSR1), 0);
+    while (!atomic_load(&g_stalled))
+        pt_sleep_ms(1);
+    assert_ok(lsql_pool_release(p, held, NULL)); /* granted to the stalled waiter */
+    pt_sleep_ms(30);                              /* past the threshold */
+    assert_ok(lsql_pool_maintain(p, NULL));
+    lsql_pool_metrics m = pt_metrics(p);
+    assert_int_equal(m.leaks, 0);
+    assert_int_equal(m.in_use, 1);
+    assert_int_equal(m.held_longest_ns, 0);
+    sem_post(&g_stall_sem);
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, LSQL_OK);
+    assert_int_equal(pt_metrics(p).leaks, 0);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+    sem_destroy(&g_stall_sem);
+    assert_ok(lsql_pool_close(p));
+    lsql_db_close(db);
+}
+
 /* ---- shutdown while threads wait -------------------------------------------- */
 
 static void test_close_while_waiting(void **state)
@@ -1402,6 +1513,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_open_errors, ct_target_teardown),
+        cmocka_unit_test_teardown(test_opts_init_sized, ct_target_teardown),
         cmocka_unit_test_teardown(test_error_names, ct_target_teardown),
         cmocka_unit_test_teardown(test_memory_modes, ct_target_teardown),
         cmocka_unit_test_teardown(test_split_needs_wal, ct_target_teardown),
@@ -1417,6 +1529,7 @@ int main(void)
         cmocka_unit_test_teardown(test_on_connect, ct_target_teardown),
         cmocka_unit_test_teardown(test_on_connect_fails, ct_target_teardown),
         cmocka_unit_test_teardown(test_hold_and_leaks, ct_target_teardown),
+        cmocka_unit_test_teardown(test_granted_waiter_not_leaked, ct_target_teardown),
         cmocka_unit_test_teardown(test_close_while_waiting, ct_target_teardown),
 #if LSQL_TEST_REMOTE
         cmocka_unit_test_teardown(test_remote_restart_and_outage, ct_target_teardown),

@@ -175,6 +175,10 @@ static void handler(fs_conn *c, const fs_req *r, void *ud)
         if (sc->times < 0 || k < sc->times)
             f = sc->fault;
     }
+    if (f == F_STATUS) { /* an error status: the server did not run the request */
+        fs_respond(c, sc->status, sc->headers, sc->body, strlen(sc->body));
+        return;
+    }
     pthread_mutex_lock(&sc->mu);
     char *good = answer(sc, r->body, r->body_len, f == F_MISSING_RESULT, f == F_WRONG_STEPS);
     pthread_mutex_unlock(&sc->mu);
@@ -201,9 +205,6 @@ static void handler(fs_conn *c, const fs_req *r, void *ud)
     case F_SLOW:
         if (fs_sleep_ms(c, 1500))
             fs_respond_json(c, 200, good);
-        break;
-    case F_STATUS:
-        fs_respond(c, sc->status, sc->headers, sc->body, strlen(sc->body));
         break;
     default:
         fs_respond_json(c, 200, good);
@@ -545,6 +546,11 @@ static void unsent_inside_transaction(void **state)
             assert_ok(lsql_is_autocommit(x->c, &ac));
             assert_int_equal(ac, 1);
             assert_int_equal(hits(x), 2); /* it went to the server, on the same stream */
+            size_t blen = 0;
+            char *body = fs_last_body(x->srv, &blen);
+            assert_non_null(body);
+            assert_non_null(strstr(body, "\"baton\":\"b1\""));
+            free(body);
             lsql_txn_free(tx);
             fx_free(x);
         }
