@@ -1100,6 +1100,22 @@ typedef struct lsql_cursor lsql_cursor;             /* a paging cursor */
 LSQL_API int lsql_begin(lsql_conn *conn, int behavior, lsql_txn **out,
                         lsql_error *err);
 
+/* What LSQL_BEGIN_DEFERRED means on this connection, for lsql_begin and for
+ * atomic batches without a behaviour flag: LSQL_BEGIN_DEFERRED (the
+ * default), or LSQL_BEGIN_IMMEDIATE / LSQL_BEGIN_EXCLUSIVE, which take the
+ * write lock at the BEGIN -- waiting for it up to busy_timeout there -- so
+ * that a transaction that reads and then writes never meets the
+ * non-retryable LSQL_BUSY of a lock upgrade (see above). What ecto_sqlite3
+ * calls default_transaction_mode. The writer of a LSQL_POOL_RW_SPLIT pool
+ * is set to IMMEDIATE: it is the only writer, so taking the lock at the
+ * BEGIN costs nothing, and SQLite's readers may still hold the write lock
+ * for an instant (when they meet a WAL header being rewritten). READ_ONLY
+ * transactions, BEGIN statements run as SQL and SAVEPOINTs that open a
+ * transaction are not changed. Kept by lsql_conn_reset. Returns LSQL_OK,
+ * LSQL_MISUSE_HANDLE, or LSQL_INVALID_ARG (another behaviour). Not
+ * thread-safe for one connection. */
+LSQL_API int lsql_conn_set_deferred_begin(lsql_conn *conn, int behavior);
+
 /* Commits the transaction. LSQL_OK means it is committed and the handle is
  * finished. A failed COMMIT is always reported, and then:
  *  - if the transaction is still open (LSQL_BUSY, which is retryable; a
@@ -2042,7 +2058,11 @@ LSQL_API int lsql_backup_to_conn(lsql_conn *src, const char *src_schema, lsql_co
  *    them fails with LSQL_READONLY whatever PRAGMAs their user sets (TEMP
  *    tables are allowed, and dropped at release). Readers never wait for the
  *    writer, and writers queue in the pool for the one writer connection
- *    instead of meeting SQLITE_BUSY in SQLite.
+ *    instead of meeting SQLITE_BUSY in SQLite. The writer begins
+ *    LSQL_BEGIN_DEFERRED transactions IMMEDIATE
+ *    (lsql_conn_set_deferred_begin), so a read-then-write transaction on it
+ *    does not meet a lock upgrade's LSQL_BUSY either; a BEGIN statement run
+ *    as SQL is not changed: use lsql_begin.
  *
  * Threads: every lsql_pool_* function may be called from any thread at any
  * time, except lsql_pool_close (see there). An acquired connection belongs

@@ -204,6 +204,7 @@ struct lsql_conn {
     lsql_txn *txns;         /* every handle not yet freed (doubly linked; txn.c) */
     lsql_cursor *cursors;   /* every cursor not yet closed (doubly linked; cursor.c) */
     bool txn_read_only;     /* the open transaction was begun READ_ONLY by lsql */
+    int deferred_as;        /* what LSQL_BEGIN_DEFERRED begins (lsql_conn_set_deferred_begin) */
     bool txn_restore_qo;    /* lsql set query_only=ON: set it OFF when that ends */
     /* [conn fields: control] */
 };

@@ -106,6 +106,8 @@ static const char *const k_begin_sql[] = {"BEGIN DEFERRED", "BEGIN IMMEDIATE", "
 int lsql__txn_begin_raw(lsql_conn *c, int behavior, lsql_error *err)
 {
     int rc;
+    if (behavior == LSQL_BEGIN_DEFERRED)
+        behavior = c->deferred_as; /* DEFERRED unless set otherwise */
     /* a READ_ONLY transaction that ended behind lsql's back, or a restore
      * that failed earlier */
     if ((c->txn_read_only || c->txn_restore_qo) && (rc = lsql__txn_after_end(c, err)))
@@ -213,6 +215,17 @@ int lsql__txn_check(lsql_conn *c, lsql_txn *t, const char *fn, lsql_error *err)
 }
 
 /* ---- public ------------------------------------------------------------------ */
+
+LSQL_API int lsql_conn_set_deferred_begin(lsql_conn *c, int behavior)
+{
+    if (!lsql__conn_valid(c))
+        return LSQL_MISUSE_HANDLE;
+    if (behavior != LSQL_BEGIN_DEFERRED && behavior != LSQL_BEGIN_IMMEDIATE &&
+        behavior != LSQL_BEGIN_EXCLUSIVE)
+        return LSQL_INVALID_ARG;
+    c->deferred_as = behavior;
+    return LSQL_OK;
+}
 
 LSQL_API int lsql_begin(lsql_conn *c, int behavior, lsql_txn **out, lsql_error *err)
 {

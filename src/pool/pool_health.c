@@ -35,6 +35,12 @@ int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err
         return pool__fail(err, LSQL_NOMEM, "pool: out of memory for a connection entry");
     memset(e, 0, sizeof *e);
     int rc = lsql_db_connect(pool__set_db(p, s), &e->conn, err);
+    /* the split's one writer takes the write lock at every BEGIN: a
+     * read-then-write transaction then never meets the BUSY of a lock
+     * upgrade (a reader may hold the write lock for an instant while it
+     * rereads a WAL header being rewritten) */
+    if (rc == LSQL_OK && s->role == ROLE_WRITER)
+        lsql_conn_set_deferred_begin(e->conn, LSQL_BEGIN_IMMEDIATE); /* cannot fail here */
     if (rc == LSQL_OK && p->opts.on_connect)
         rc = run_on_connect(p, s, e->conn, err);
     if (rc) {

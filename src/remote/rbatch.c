@@ -321,11 +321,16 @@ static int put_step(rconn *rc, hrana_step *st, long cond, bool negate, bool guar
     return 0;
 }
 
-static const char *begin_sql(unsigned flags)
+/* The BEGIN of an atomic batch (no flag: what DEFERRED means on c). */
+static const char *begin_sql(const lsql_conn *c, unsigned flags)
 {
     if (flags & LSQL_BATCH_IMMEDIATE)
         return "BEGIN IMMEDIATE";
     if (flags & LSQL_BATCH_EXCLUSIVE)
+        return "BEGIN EXCLUSIVE";
+    if (!(flags & LSQL_BATCH_READ_ONLY) && c->deferred_as == LSQL_BEGIN_IMMEDIATE)
+        return "BEGIN IMMEDIATE";
+    if (!(flags & LSQL_BATCH_READ_ONLY) && c->deferred_as == LSQL_BEGIN_EXCLUSIVE)
         return "BEGIN EXCLUSIVE";
     return "BEGIN DEFERRED";
 }
@@ -383,7 +388,7 @@ static int build_batch(rconn *rc, void *ctx)
         return -1;
     bool g = x->guard;
     if (x->mode == LSQL__RUN_BEGIN) {
-        PUT(begin_sql(x->flags), -1, false, false);
+        PUT(begin_sql(rc->c, x->flags), -1, false, false);
         if (x->ro)
             PUT("PRAGMA query_only = 1", 0, false, false);
     } else if (x->mode == LSQL__RUN_SAVEPOINT) {

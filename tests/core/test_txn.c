@@ -442,6 +442,74 @@ static void commit_rolled_back(void **state)
 
 /* ---- the retryable rule -------------------------------------------------------------- */
 
+/* lsql_conn_set_deferred_begin(IMMEDIATE): lsql_begin(DEFERRED) and atomic
+ * batches take the write lock at the BEGIN, so a read-then-write
+ * transaction waits there (retryable) instead of meeting the
+ * non-retryable BUSY of a lock upgrade. */
+static void deferred_begin_immediate(void **state)
+{
+    (void)state;
+    ct_local_only("SQLite's locks are the server's (lsqld queues writers)");
+    char path[1024];
+    lsql_db *db = open_file(ct_path("txn-deferred-as", path, sizeof path), LSQL_DB_NO_BUSY_TIMEOUT);
+    lsql_conn *a = ct_connect(db), *b = ct_connect(db);
+    tu_exec(a, "CREATE TABLE t(x)");
+    lsql_error e;
+    assert_int_equal(lsql_conn_set_deferred_begin(a, LSQL_BEGIN_READ_ONLY), LSQL_INVALID_ARG);
+    assert_int_equal(lsql_conn_set_deferred_begin(a, 9), LSQL_INVALID_ARG);
+    assert_int_equal(lsql_conn_set_deferred_begin(NULL, LSQL_BEGIN_IMMEDIATE), LSQL_MISUSE_HANDLE);
+    assert_ok(lsql_conn_set_deferred_begin(a, LSQL_BEGIN_IMMEDIATE));
+
+    lsql_txn *ta, *tb;
+    assert_ok(lsql_begin(a, LSQL_BEGIN_DEFERRED, &ta, NULL));
+    int st = -1;
+    assert_ok(lsql_txn_state(a, &st));
+    assert_int_equal(st, LSQL_TXN_WRITE); /* the write lock is held already */
+    assert_int_equal(lsql_txn_behavior(ta), LSQL_BEGIN_DEFERRED); /* what was asked */
+    /* so another writer meets the lock at its BEGIN, where BUSY is retryable */
+    assert_int_equal(ct_int(b, "SELECT count(*) FROM t"), 0); /* readers go on */
+    ct_expect(LSQL_BUSY, &e, lsql_begin(b, LSQL_BEGIN_IMMEDIATE, &tb, &e));
+    assert_true(e.flags & LSQL_ERRF_RETRYABLE);
+    assert_ok(lsql_rollback(a, ta, NULL));
+    lsql_txn_free(ta);
+
+    /* READ_ONLY is not changed */
+    assert_ok(lsql_begin(a, LSQL_BEGIN_READ_ONLY, &ta, NULL));
+    assert_int_equal(ct_int(a, "SELECT count(*) FROM t"), 0);
+    assert_ok(lsql_txn_state(a, &st));
+    assert_int_equal(st, LSQL_TXN_READ);
+    assert_ok(lsql_commit(a, ta, NULL));
+    lsql_txn_free(ta);
+
+    /* an atomic batch without a behaviour flag begins IMMEDIATE too: with
+     * b holding the write lock, even a batch of one read fails at its BEGIN */
+    assert_ok(lsql_begin(b, LSQL_BEGIN_IMMEDIATE, &tb, NULL));
+    lsql_batch *bt = NULL;
+    assert_ok(lsql_batch_new(&bt));
+    assert_ok(lsql_batch_add(bt, "SELECT count(*) FROM t", NULL, 0, NULL));
+    lsql_batch_result *r = NULL;
+    int rc = lsql_batch_run(a, bt, LSQL_BATCH_ATOMIC, &r, &e);
+    assert_int_equal(LSQL_CLASS(rc), LSQL_BUSY); /* a DEFERRED batch of one read would pass */
+    lsql_batch_result_free(r);
+    assert_ok(lsql_rollback(b, tb, NULL));
+    lsql_txn_free(tb);
+    r = NULL;
+    ct_expect(LSQL_OK, &e, lsql_batch_run(a, bt, LSQL_BATCH_ATOMIC, &r, &e));
+    lsql_batch_result_free(r);
+    lsql_batch_free(bt);
+
+    /* back to DEFERRED */
+    assert_ok(lsql_conn_set_deferred_begin(a, LSQL_BEGIN_DEFERRED));
+    assert_ok(lsql_begin(a, LSQL_BEGIN_DEFERRED, &ta, NULL));
+    assert_ok(lsql_txn_state(a, &st));
+    assert_int_equal(st, LSQL_TXN_NONE);
+    assert_ok(lsql_rollback(a, ta, NULL));
+    lsql_txn_free(ta);
+    lsql_conn_close(b);
+    lsql_conn_close(a);
+    lsql_db_close(db);
+}
+
 static void retryable_rule(void **state)
 {
     (void)state;
@@ -632,6 +700,7 @@ int main(void)
         cmocka_unit_test_teardown(busy_at_commit, ct_target_teardown),
         cmocka_unit_test_setup_teardown(commit_rolled_back, setup, teardown),
         cmocka_unit_test_teardown(retryable_rule, ct_target_teardown),
+        cmocka_unit_test_teardown(deferred_begin_immediate, ct_target_teardown),
         cmocka_unit_test_setup_teardown(ended_behind_handle, setup, teardown),
         cmocka_unit_test_setup_teardown(statements_in_transaction, setup, teardown),
         cmocka_unit_test(codes_have_names),

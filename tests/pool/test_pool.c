@@ -1265,6 +1265,25 @@ static void test_rw_split(void **state)
     pthread_join(th, NULL);
     assert_int_equal(a.rc, LSQL_OK);
 
+    /* the writer begins DEFERRED transactions IMMEDIATE: a read-then-write
+     * transaction holds the write lock from its BEGIN (no upgrade BUSY) */
+    w = pt_acquire(p, LSQL_POOL_WRITE);
+    assert_ok(lsql_begin(w, LSQL_BEGIN_DEFERRED, &tx, NULL));
+    int st = -1;
+    assert_ok(lsql_txn_state(w, &st));
+    assert_int_equal(st, LSQL_TXN_WRITE);
+    assert_ok(lsql_rollback(w, tx, NULL));
+    lsql_txn_free(tx);
+    assert_ok(lsql_pool_release(p, w, NULL));
+    /* readers are not changed */
+    lsql_conn *r3 = pt_acquire(p, LSQL_POOL_READ);
+    assert_ok(lsql_begin(r3, LSQL_BEGIN_DEFERRED, &tx, NULL));
+    assert_ok(lsql_txn_state(r3, &st));
+    assert_int_equal(st, LSQL_TXN_NONE);
+    assert_ok(lsql_rollback(r3, tx, NULL));
+    lsql_txn_free(tx);
+    assert_ok(lsql_pool_release(p, r3, NULL));
+
     assert_ok(lsql_pool_release(p, r2, NULL));
     assert_ok(lsql_pool_close(p));
     lsql_db_close(db);
