@@ -38,6 +38,11 @@ enum {
     R_NOT_ALLOWED /* 405 with `allow` */
 };
 
+/* A body declared (Content-Length) over the limit by at most this factor
+ * is read and dropped before the 413; a larger one is refused at once and
+ * the connection closed without reading it. */
+#define LSQLD_DRAIN_FACTOR 4
+
 typedef struct req {
     int endpoint;   /* EP_* */
     int kind;       /* K_* for POST endpoints */
@@ -49,6 +54,7 @@ typedef struct req {
     char *body;
     size_t len, cap;
     int too_large;
+    unsigned long long declared; /* Content-Length of a body drained for a 413 */
     int responded;
     int status;
     const char *error_code;
@@ -297,6 +303,15 @@ static enum MHD_Result first_call(lsqld_server *s, struct MHD_Connection *c, req
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             unsigned long long n = strtoull(cl, NULL, 10);
+            if (n > s->cfg.limits.max_body &&
+                n / LSQLD_DRAIN_FACTOR <= s->cfg.limits.max_body) {
+                /* read and drop the body, then answer 413 on a connection
+                 * that stays usable: a client still sending would otherwise
+                 * meet a reset instead of the answer */
+                r->too_large = 1;
+                r->declared = n;
+                return MHD_YES;
+            }
             if (n > s->cfg.limits.max_body) {
                 char msg[128];
                 snprintf(msg, sizeof msg, "body of %llu bytes is larger than the limit of %zu",
@@ -427,9 +442,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return MHD_YES;
     }
     if (r->too_large) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "body is larger than the limit of %zu bytes",
-                 s->cfg.limits.max_body);
+        char msg[128];
+        if (r->declared)
+            snprintf(msg, sizeof msg, "body of %llu bytes is larger than the limit of %zu",
+                     r->declared, s->cfg.limits.max_body);
+        else
+            snprintf(msg, sizeof msg, "body is larger than the limit of %zu bytes",
+                     s->cfg.limits.max_body);
         return respond_error(s, c, r, 413, "BODY_TOO_LARGE", msg);
     }
     if (r->kind == K_CURSOR)
