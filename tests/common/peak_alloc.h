@@ -1,19 +1,22 @@
 /* peak_alloc.h -- an lsql_allocator that tracks live bytes and their peak,
  * for the tests and benchmarks that show memory does not grow with the row
- * count (tests/core/test_cursor.c, bench/bench_txn.c). Not thread-safe: use
- * it from one thread. Each block carries a 16-byte size header, so the
+ * count (tests/core/test_cursor.c, bench/bench_txn.c). The counters are
+ * atomic: lsql's allocator is process-wide, so other threads (an
+ * in-process lsqld in the remote builds) count into them too; the peak is
+ * exact for one thread. Each block carries a 16-byte size header, so the
  * payload stays aligned for any type. */
 #ifndef LSQL_TEST_PEAK_ALLOC_H
 #define LSQL_TEST_PEAK_ALLOC_H
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lsql.h"
 
 typedef struct {
-    size_t live, peak;
-    unsigned long calls;
+    _Atomic size_t live, peak;
+    _Atomic unsigned long calls;
 } peak_counter;
 
 #define PEAK_HDR 16
@@ -56,7 +59,8 @@ static inline void *peak_realloc(void *p, size_t n, void *ctx)
     if (!q)
         return NULL;
     memcpy(q, &n, sizeof n);
-    m->live = m->live - old + n;
+    m->live += n;
+    m->live -= old;
     if (m->live > m->peak)
         m->peak = m->live;
     m->calls++;

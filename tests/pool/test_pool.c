@@ -4,9 +4,6 @@
  * maintenance, metrics and events. */
 #include "pool_testutil.h"
 
-#include <semaphore.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 
 /* ---- options and handles ------------------------------------------------ */
@@ -1116,67 +1113,6 @@ static void test_hold_and_leaks(void **state)
     lsql_db_close(db);
 }
 
-/* A connection handed to a waiting thread that has not run yet is held by
- * nobody: it is not reported as a leak, and the lease -- and its one
- * report -- begins when that thread's acquire returns. The waiter is held
- * up deterministically inside a signal handler (sem_wait is
- * async-signal-safe) while the connection is granted to it. */
-static sem_t g_stall_sem;
-static atomic_int g_stalled;
-
-static void stall_handler(int sig)
-{
-    (void)sig;
-    atomic_store(&g_stalled, 1);
-    while (sem_wait(&g_stall_sem) != 0)
-        ;
-}
-
-static void test_granted_waiter_not_leaked(void **state)
-{
-    (void)state;
-    lsql_db *db = pt_open_file("pool_grant_leak", 0);
-    lsql_pool_opts po;
-    lsql_pool_opts_init(&po);
-    po.max_size = 1;
-    po.overtake_ms = LSQL_POOL_NEVER; /* a release goes straight to the waiter */
-    po.leak_threshold_ms = 20;
-    lsql_pool *p = NULL;
-    assert_ok(lsql_pool_open(db, &po, &p, NULL));
-    assert_int_equal(sem_init(&g_stall_sem, 0, 0), 0);
-    atomic_store(&g_stalled, 0);
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = stall_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
-
-    lsql_conn *held = pt_acquire(p, LSQL_POOL_ANY);
-    acq_arg a = {p, LSQL_POOL_ANY, 30000, -99, ""};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, acq_thread, &a), 0);
-    pt_wait_waiters(p, 1);
-    assert_int_equal(pthread_kill(th, SIGUSR1), 0);
-    while (!atomic_load(&g_stalled))
-        pt_sleep_ms(1);
-    assert_ok(lsql_pool_release(p, held, NULL)); /* granted to the stalled waiter */
-    pt_sleep_ms(30);                              /* past the threshold */
-    assert_ok(lsql_pool_maintain(p, NULL));
-    lsql_pool_metrics m = pt_metrics(p);
-    assert_int_equal(m.leaks, 0);
-    assert_int_equal(m.in_use, 1);
-    assert_int_equal(m.held_longest_ns, 0);
-    sem_post(&g_stall_sem);
-    pthread_join(th, NULL);
-    assert_int_equal(a.rc, LSQL_OK);
-    assert_int_equal(pt_metrics(p).leaks, 0);
-    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
-    sem_destroy(&g_stall_sem);
-    assert_ok(lsql_pool_close(p));
-    lsql_db_close(db);
-}
-
 /* ---- shutdown while threads wait -------------------------------------------- */
 
 static void test_close_while_waiting(void **state)
@@ -1548,7 +1484,6 @@ int main(void)
         cmocka_unit_test_teardown(test_on_connect, ct_target_teardown),
         cmocka_unit_test_teardown(test_on_connect_fails, ct_target_teardown),
         cmocka_unit_test_teardown(test_hold_and_leaks, ct_target_teardown),
-        cmocka_unit_test_teardown(test_granted_waiter_not_leaked, ct_target_teardown),
         cmocka_unit_test_teardown(test_close_while_waiting, ct_target_teardown),
 #if LSQL_TEST_REMOTE
         cmocka_unit_test_teardown(test_remote_restart_and_outage, ct_target_teardown),
