@@ -52,16 +52,35 @@ static atomic_uint_fast64_t g_pool_ids;
  * for the calling thread's own. */
 #define AFFINITY_SCAN 8
 
+static void vfail(lsql_error *err, int code, const char *fmt, va_list ap)
+{
+    lsql_error_clear(err);
+    err->code = LSQL_CLASS(code);
+    err->ext_code = code;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
 int pool__fail(lsql_error *err, int code, const char *fmt, ...)
 {
     if (err) {
-        lsql_error_clear(err);
-        err->code = LSQL_CLASS(code);
-        err->ext_code = code;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        vfail(err, code, fmt, ap);
         va_end(ap);
+    }
+    return code;
+}
+
+int pool__fail_from(lsql_error *err, int code, const lsql_error *cause, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfail(err, code, fmt, ap);
+        va_end(ap);
+        err->flags = cause->flags; /* a retryable cause stays retryable */
+        err->sqlite_code = cause->sqlite_code;
+        err->http_status = cause->http_status;
     }
     return code;
 }
@@ -363,15 +382,10 @@ static int replacement_check(lsql_pool *p, pool_set *s, pool_entry *e, const lsq
     pool__event_emit(fn, ctx, &ev);
     if (free_now)
         pool__destroy(p);
-    pool__fail(err, rc,
-               "pool: a connection failed its health check (%.200s) and a new one fails too "
-               "(the database is unreachable?): %.300s",
-               first->message, e2.message);
-    if (err) {
-        err->flags = e2.flags; /* retryable stays retryable */
-        err->http_status = e2.http_status;
-    }
-    return rc;
+    return pool__fail_from(err, rc, &e2,
+                           "pool: a connection failed its health check (%.200s) and a new one "
+                           "fails too (the database is unreachable?): %.300s",
+                           first->message, e2.message);
 }
 
 LSQL_API int lsql_pool_acquire(lsql_pool *p, int intent, int32_t timeout_ms, lsql_conn **out,

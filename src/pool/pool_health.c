@@ -17,14 +17,8 @@ static int run_on_connect(lsql_pool *p, pool_set *s, lsql_conn *c, lsql_error *e
         return LSQL_OK;
     if (rc == LSQL_ROW || rc == LSQL_DONE) /* not an error code */
         rc = LSQL_ERROR;
-    pool__fail(err, rc, "pool: on_connect: %s",
-               ce.message[0] ? ce.message : "the callback failed without a message");
-    if (err) {
-        err->flags = ce.flags;
-        err->sqlite_code = ce.sqlite_code;
-        err->http_status = ce.http_status;
-    }
-    return rc;
+    return pool__fail_from(err, rc, &ce, "pool: on_connect: %s",
+                           ce.message[0] ? ce.message : "the callback failed without a message");
 }
 
 int pool__open_conn(lsql_pool *p, pool_set *s, pool_entry **out, lsql_error *err)

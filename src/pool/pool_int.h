@@ -149,6 +149,13 @@ int pool__fail(lsql_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* pool__fail, keeping the flags (retryable), SQLite code and HTTP status of
+ * the error that caused it. */
+int pool__fail_from(lsql_error *err, int code, const lsql_error *cause, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 int64_t pool__now_ns(void);
 void pool__unref_locked(lsql_pool *p, bool *free_now);
 void pool__destroy(lsql_pool *p);

@@ -5,7 +5,12 @@
 
 #include "testutil.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <curl/curl.h>
@@ -276,6 +281,37 @@ static inline void ts_sql(tsrv *t, const char *sql)
 static inline void ts_baton(json_t *j, char *out, size_t cap)
 {
     snprintf(out, cap, "%s", jstr(j, "baton"));
+}
+
+/* ---- a raw HTTP client (no library: a test controls what is sent, when) -- */
+
+/* A connection to 127.0.0.1:port whose reads fail after 120 s rather than
+ * hang. */
+static inline int ts_raw_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    struct timeval tv = {120, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* Sends all n bytes (fails the test if the peer goes away). */
+static inline void ts_raw_send(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        assert_true(k > 0);
+        c += k;
+        n -= (size_t)k;
+    }
 }
 
 #endif

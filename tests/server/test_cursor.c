@@ -5,10 +5,6 @@
  * stream closed (rolled back, write lock given back). */
 #include "srv_testutil.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #define MAX_RESPONSE (64 * 1024)
 
@@ -172,16 +168,7 @@ static void test_line_limit(void **state)
 
 static int raw_cursor(int port, const char *steps)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {120, 0}; /* fail rather than hang */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = ts_raw_connect(port);
     char body[4096], req[5000];
     snprintf(body, sizeof body, "{\"baton\":null,\"batch\":{\"steps\":[%s]}}", steps);
     int n = snprintf(req, sizeof req,
@@ -189,7 +176,7 @@ static int raw_cursor(int port, const char *steps)
                      "application/json\r\nContent-Length: %zu\r\n\r\n%s",
                      strlen(body), body);
     assert_true(n > 0 && (size_t)n < sizeof req);
-    assert_int_equal(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+    ts_raw_send(fd, req, (size_t)n);
     return fd;
 }
 

@@ -5,11 +5,7 @@
  * in use until the cursor ends and closed when its client goes away. */
 #include "srv_pbutil.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #define MAX_RESPONSE (64 * 1024)
 
@@ -369,23 +365,14 @@ static int raw_cursor(int port, const hrana_step *steps, size_t n)
     hrana_buf body;
     hrana_buf_init(&body, 1 << 20);
     hrana_pb_encode_cursor_req(&body, &req);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {120, 0}; /* fail rather than hang */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = ts_raw_connect(port);
     char head[256];
     int k = snprintf(head, sizeof head,
                      "POST " PB_CURSOR " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " PB_CTYPE
                      "\r\nContent-Length: %zu\r\n\r\n",
                      body.len);
-    assert_int_equal(send(fd, head, (size_t)k, MSG_NOSIGNAL), k);
-    assert_int_equal(send(fd, body.p, body.len, MSG_NOSIGNAL), (ssize_t)body.len);
+    ts_raw_send(fd, head, (size_t)k);
+    ts_raw_send(fd, body.p, body.len);
     hrana_buf_free(&body);
     return fd;
 }

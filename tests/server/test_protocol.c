@@ -2,12 +2,7 @@
  * value round trips, batch conditions, errors and limits. */
 #include "srv_testutil.h"
 
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 static tsrv T;
 
@@ -527,33 +522,6 @@ static void test_protocol_errors(void **state)
     ts_sql(&T, "SELECT 1");
 }
 
-/* A raw keep-alive connection to the server (no HTTP client library: the
- * tests below control exactly what is sent and when). */
-static int raw_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {60, 0}; /* fail rather than hang */
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
-
-static void raw_send(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        assert_true(k > 0);
-        p += k;
-        n -= (size_t)k;
-    }
-}
-
 /* Reads one answer with a Content-Length body; returns the head and body
  * (NUL-terminated, to free) and the body length. */
 static char *raw_answer(int fd, size_t *body_at)
@@ -578,8 +546,6 @@ static char *raw_answer(int fd, size_t *body_at)
             fail_msg("connection closed or timed out after %zu bytes: %s", n, p);
         n += (size_t)k;
         p[n] = 0;
-        if (end) /* recompute: p did not move, but keep it simple */
-            end = strstr(p, "\r\n\r\n");
     }
     *body_at = (size_t)(end + 4 - p);
     return p;
@@ -594,13 +560,13 @@ static void test_body_too_large(void **state)
     char *big = malloc(over);
     assert_non_null(big);
     memset(big, ' ', over);
-    int fd = raw_connect(T.port);
+    int fd = ts_raw_connect(T.port);
     char head[256];
     int hn = snprintf(head, sizeof head,
                       "POST /v2/pipeline HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
                       over);
-    raw_send(fd, head, (size_t)hn);
-    raw_send(fd, big, over);
+    ts_raw_send(fd, head, (size_t)hn);
+    ts_raw_send(fd, big, over);
     size_t at = 0;
     char *ans = raw_answer(fd, &at);
     assert_non_null(strstr(ans, "HTTP/1.1 413"));
@@ -608,18 +574,18 @@ static void test_body_too_large(void **state)
     assert_non_null(strstr(ans + at, "body of 307200 bytes"));
     free(ans);
     const char *health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
-    raw_send(fd, health, strlen(health));
+    ts_raw_send(fd, health, strlen(health));
     ans = raw_answer(fd, &at);
     assert_non_null(strstr(ans, "HTTP/1.1 200"));
     free(ans);
     close(fd);
     free(big);
     /* far over the limit: refused on the header, before any of it is sent */
-    fd = raw_connect(T.port);
+    fd = ts_raw_connect(T.port);
     hn = snprintf(head, sizeof head,
                   "POST /v2/pipeline HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
                   (size_t)5 * 256 * 1024);
-    raw_send(fd, head, (size_t)hn);
+    ts_raw_send(fd, head, (size_t)hn);
     ans = raw_answer(fd, &at);
     assert_non_null(strstr(ans, "HTTP/1.1 413"));
     assert_non_null(strstr(ans + at, "BODY_TOO_LARGE"));
